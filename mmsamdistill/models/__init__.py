@@ -1,0 +1,12 @@
+from .editors import CascadeDistillRestorer
+from .losses import SGRLoss, SPDLoss, VGGFeatureExtractor
+from .necks import FUSION_PRESETS, SemanticPriorFusion, SPFUnit
+from .priors import (BaseMaskGenerator, FelzenszwalbMaskGenerator,
+                     SAM2MaskGenerator, SAMMaskGenerator, SLICMaskGenerator)
+
+__all__ = [
+    'BaseMaskGenerator', 'CascadeDistillRestorer', 'FUSION_PRESETS',
+    'FelzenszwalbMaskGenerator', 'SAM2MaskGenerator', 'SAMMaskGenerator',
+    'SGRLoss', 'SLICMaskGenerator', 'SPDLoss', 'SPFUnit',
+    'SemanticPriorFusion', 'VGGFeatureExtractor'
+]

@@ -1,0 +1,3 @@
+from .cascade_distill_restorer import CascadeDistillRestorer
+
+__all__ = ['CascadeDistillRestorer']

@@ -1,0 +1,73 @@
+import copy
+
+import pytest
+import torch
+import torch.nn as nn
+from mmagic.registry import MODELS
+
+from mmsamdistill.models import FUSION_PRESETS, SemanticPriorFusion, SPFUnit
+from mmsamdistill.models.necks import SemanticSelectionAttention
+from tests.helpers import TINY_GENERATORS
+
+
+def random_masks(batch=2, num=4, size=32):
+    labels = torch.randint(0, num, (batch, size, size))
+    masks = torch.nn.functional.one_hot(labels, num).permute(0, 3, 1, 2)
+    return masks.float(), torch.ones(batch, num, dtype=torch.bool)
+
+
+def test_unit_keeps_the_feature_shape_whatever_the_guide_size():
+    unit = SPFUnit(guide_channels=5, feat_channels=12)
+    masks, valid = random_masks(size=32)
+    feat = torch.rand(2, 12, 8, 8)
+    out = unit(torch.rand(2, 5, 16, 16), feat, masks, valid)
+    assert out.shape == feat.shape
+
+
+def test_attention_without_valid_masks_is_finite():
+    attention = SemanticSelectionAttention(8)
+    masks, valid = random_masks(size=8)
+    valid[0] = False
+    out = attention(torch.rand(2, 8, 8, 8), masks, valid)
+    assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize('arch', sorted(FUSION_PRESETS))
+def test_presets_fuse_every_block_and_train_every_unit(arch):
+    assert arch in TINY_GENERATORS, 'every preset needs a tested generator'
+    torch.manual_seed(0)
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS[arch])).eval()
+    spf = SemanticPriorFusion()
+    spf.attach(network, in_channels=3, num_masks=4)  # eval: no drop-path
+    assert len(spf.units) == len(spf.fusion_points) >= 3
+    image = torch.rand(2, 3, 32, 32)
+    masks, valid = random_masks()
+    plain = network(image)
+    fused = spf(network, image, masks, valid)
+    assert fused.shape == plain.shape == image.shape
+    assert not torch.allclose(fused, plain)
+    # Outside spf(...) the hooks pass through: the generator is untouched.
+    assert torch.equal(network(image), plain)
+    fused.square().mean().backward()
+    for unit in [spf.input_unit, *spf.units]:
+        assert any(p.grad is not None and p.grad.abs().sum() > 0
+                   for p in unit.parameters())
+
+
+def test_patterns_expand_to_one_path_component():
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
+    spf = SemanticPriorFusion(fusion_points=['encoders.*', 'ending'])
+    assert spf.resolve(network) == ['encoders.0', 'encoders.1', 'ending']
+
+
+def test_unknown_fusion_point_lists_valid_names():
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
+    spf = SemanticPriorFusion(fusion_points=['encoder.0'])
+    with pytest.raises(ValueError, match='encoders.0') as error:
+        spf.attach(network, 3, 4)
+    assert 'middle_blks' in str(error.value)
+
+
+def test_unknown_architecture_needs_explicit_points():
+    with pytest.raises(ValueError, match='fusion_points'):
+        SemanticPriorFusion().attach(nn.Conv2d(3, 3, 3, padding=1), 3, 4)

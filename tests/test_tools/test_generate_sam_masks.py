@@ -1,0 +1,143 @@
+"""tools/misc/generate_sam_masks.py: tiny SAM, resume, kill, shards, stale."""
+import glob
+import os
+import os.path as osp
+import random
+import re
+import runpy
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from mmsamdistill.datasets import read_label_map, read_sidecar
+from tests.helpers import REPO, TINY_SAM_OPTIONS, run_tool, tiny_nafnet_config
+
+TOOL = osp.join(REPO, 'tools', 'misc', 'generate_sam_masks.py')
+
+
+def run_in_process(monkeypatch, *args):
+    monkeypatch.setattr(sys, 'argv', [TOOL, *args])
+    runpy.run_path(TOOL, run_name='__main__')
+
+
+def masks_in(root):
+    return sorted(glob.glob(osp.join(root, '**', '*.png'), recursive=True))
+
+
+def summary(stdout):
+    return [dict(zip(('images', 'written', 'skipped'), map(int, m)))
+            for m in re.findall(r'(\d+) images: (\d+) written, (\d+) already',
+                                stdout)]
+
+
+def test_tiny_sam_writes_label_maps_sidecar_and_progress(
+        tiny_sam_checkpoint, demo_data, tmp_path, monkeypatch, capfd):
+    images = osp.join(demo_data, 'test', 'gt')
+    root = str(tmp_path / 'masks')
+    options = [f'{k}={v}' for k, v in TINY_SAM_OPTIONS.items()]
+    run_in_process(monkeypatch, images, root, '--generator', 'sam',
+                   '--batch-size', '3', '--options',
+                   f'checkpoint={tiny_sam_checkpoint}', *options)
+    out = capfd.readouterr().out
+    assert 'task/s' in out and 'ETA' in out  # the progress bar
+    assert '8 images: 8 written' in out and 'images/s' in out
+    written = masks_in(root)
+    assert len(written) == 8
+    label_map = read_label_map(written[0])
+    assert label_map.shape == (64, 64)
+    assert cv2.imread(written[0], cv2.IMREAD_UNCHANGED).dtype == np.uint16
+    sidecar = read_sidecar(root)
+    assert sidecar['source'] == 'sam' and sidecar['model_type'] == 'tiny_test'
+    assert sidecar['checkpoint_sha256']
+
+
+def test_resume_writes_only_the_missing_masks(demo_data, tmp_path):
+    images = osp.join(demo_data, 'train', 'gt')
+    root = str(tmp_path / 'masks')
+    args = [sys.executable, TOOL, images, root, '--generator', 'felzenszwalb']
+    run_tool(args)
+    written = masks_in(root)
+    assert len(written) == 28
+    for path in written[:5]:
+        os.remove(path)
+    kept_mtime = os.stat(written[-1]).st_mtime_ns
+    assert summary(run_tool(args).stdout) == [
+        dict(images=28, written=5, skipped=23)
+    ]
+    assert os.stat(written[-1]).st_mtime_ns == kept_mtime
+    assert masks_in(root) == written
+
+
+def test_a_killed_run_leaves_no_partial_file(tmp_path):
+    images = tmp_path / 'images'
+    images.mkdir()
+    photo = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+    for i in range(60):
+        cv2.imwrite(str(images / f'{i:03d}.png'), np.roll(photo, i, axis=1))
+    root = str(tmp_path / 'masks')
+    args = [sys.executable, TOOL, str(images), root, '--generator',
+            'felzenszwalb', '--batch-size', '1']
+    process = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while len(masks_in(root)) < 3 and time.time() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = masks_in(root)
+    assert 3 <= len(done) < 60, 'kill the run while it is writing'
+    for path in done:  # every visible mask is complete
+        assert read_label_map(path).shape == (512, 512)
+    counts = summary(run_tool(args).stdout)[0]
+    assert counts['skipped'] == len(done) and counts['written'] == 60 - len(
+        done)
+    assert len(masks_in(root)) == 60
+    assert not glob.glob(osp.join(root, '.*'))  # no temp file is left
+
+
+def test_two_processes_cover_every_image_exactly_once(demo_data, tmp_path):
+    images = osp.join(demo_data, 'train', 'gt')
+    root = str(tmp_path / 'masks')
+    result = run_tool([
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node',
+        '2', '--master_port', str(random.randint(20000, 40000)), TOOL, images,
+        root, '--generator', 'felzenszwalb'
+    ])
+    ranks = summary(result.stdout)
+    assert sorted(r['images'] for r in ranks) == [14, 14]
+    assert sum(r['written'] for r in ranks) == 28  # nothing twice
+    expected = sorted(
+        osp.join(root, osp.basename(p)) for p in glob.glob(images + '/*'))
+    assert masks_in(root) == expected  # nothing missing
+
+
+def test_changed_settings_are_stale(demo_data, tmp_path):
+    images = osp.join(demo_data, 'test', 'gt')
+    root = str(tmp_path / 'masks')
+    base = [sys.executable, TOOL, images, root, '--generator', 'felzenszwalb']
+    run_tool(base)
+    with pytest.raises(AssertionError, match='--overwrite'):
+        run_tool(base + ['--options', 'scale=300'])
+    result = run_tool(base + ['--options', 'scale=300', '--overwrite'])
+    assert summary(result.stdout)[0]['written'] == 8
+    assert read_sidecar(root)['scale'] == 300
+
+
+def test_dataset_config_input_mirrors_the_image_folder(demo_data, tmp_path):
+    config = tiny_nafnet_config(tmp_path, demo_data)
+    root = str(tmp_path / 'masks')
+    result = run_tool([
+        sys.executable, TOOL, '--dataset-config', config, '--key', 'gt', root,
+        '--generator', 'slic'
+    ])
+    assert "image_key='gt'" in result.stdout
+    names = sorted(os.listdir(osp.join(demo_data, 'train', 'gt')))
+    assert [osp.basename(p) for p in masks_in(root)] == names
+    shutil.rmtree(root)
