@@ -3,7 +3,7 @@
 #     model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
 custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
 # Resumes and load_from-s mmengine checkpoints under torch >= 2.6.
-runner_type = 'TrustedResumeRunner'
+runner_type = 'mmagic.TrustedResumeRunner'
 
 sam_mask_key = 'sam_mask'
 sam_distill = dict(

@@ -2,6 +2,7 @@
 import glob
 import os
 import os.path as osp
+import sys
 import time
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -109,7 +110,9 @@ def generate_mask_cache(generator: Callable,
     if keep:
         todo = [(p, m) for p, m in todo if not osp.isfile(m)]
     start = time.perf_counter()
-    bar = ProgressBar(len(todo)) if progress and todo else None
+    bar = None
+    if progress and todo:
+        bar = ProgressBar(len(todo), file=sys.stdout)
     counts = []
     for first in range(0, len(todo), batch_size):
         batch = todo[first:first + batch_size]

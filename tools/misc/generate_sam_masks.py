@@ -93,10 +93,13 @@ def main() -> None:
             options['device'] = f'cuda:{local_rank}'
     start = time.perf_counter()
     generator = MODELS.build(dict(type=GENERATORS[args.generator], **options))
-    summary = generate_mask_cache(
-        generator, generator.settings(), images, mask_root, image_root,
-        rank=rank, world_size=world_size, batch_size=args.batch_size,
-        overwrite=args.overwrite, progress=rank == 0)
+    try:
+        summary = generate_mask_cache(
+            generator, generator.settings(), images, mask_root, image_root,
+            rank=rank, world_size=world_size, batch_size=args.batch_size,
+            overwrite=args.overwrite, progress=rank == 0)
+    except ValueError as err:  # a stale cache: say what to do, no traceback
+        raise SystemExit(f'error: {err}')
     seconds = time.perf_counter() - start
     rate = summary['written'] / summary['seconds'] if summary[
         'seconds'] else 0.0
