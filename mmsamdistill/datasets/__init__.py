@@ -2,10 +2,12 @@ from .label_map_io import (masks_to_label_map, mirrored_mask_path,
                            read_label_map, read_sidecar, write_label_map,
                            write_sidecar)
 from .mask_cache import generate_mask_cache, list_images
-from .transforms import LoadSAMMask, PairedRandomCropWithMasks
+from .transforms import (GenerateCoordinateMap, LoadSAMMask,
+                         PairedRandomCropWithMasks)
 
 __all__ = [
-    'LoadSAMMask', 'PairedRandomCropWithMasks', 'generate_mask_cache',
+    'GenerateCoordinateMap', 'LoadSAMMask', 'PairedRandomCropWithMasks',
+    'generate_mask_cache',
     'list_images', 'masks_to_label_map', 'mirrored_mask_path',
     'read_label_map', 'read_sidecar', 'write_label_map', 'write_sidecar'
 ]

@@ -5,7 +5,7 @@ from mmagic.registry import HOOKS
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 
-from ..utils import dump_json_atomic
+from ..utils.file_io import dump_json_atomic
 
 
 @HOOKS.register_module()

@@ -36,6 +36,7 @@ from mmengine.analysis import get_model_complexity_info
 from mmengine.config import Config, DictAction
 from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
 
 import mmsamdistill  # noqa: F401
 from mmsamdistill.datasets import write_label_map
@@ -69,7 +70,9 @@ def load_config(args: argparse.Namespace) -> Config:
         raise ValueError(f'{args.config} does not train a '
                          'CascadeDistillRestorer')
     # Timing needs no pretrained VGG: random weights cost the same.
-    cfg.model.sgr_loss.vgg.pretrained = None
+    if cfg.model.get('sgr_loss'):
+        cfg.model.sgr_loss.vgg.pretrained = None
+    init_default_scope(cfg.get('default_scope', 'mmagic'))
     return cfg
 
 
@@ -269,7 +272,8 @@ def main() -> None:
     stock = measure_in_child(args, 'stock')
     cascade = measure_in_child(args, 'cascade')
     mask_seconds = measure_mask_loading(args)
-    sgr = measure_sgr(cfg, args)
+    sgr = measure_sgr(cfg, args) if cfg.model.get('sgr_loss') else dict(
+        relation_seconds=float('nan'), vgg_seconds=1.0)
     student = build_model(cfg, 'cascade', 'cpu').generator
     reference = build_model(cfg, 'stock', 'cpu').generator
     cost_student, cost_stock = complexity(student, args.crop), complexity(

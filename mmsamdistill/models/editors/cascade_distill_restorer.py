@@ -1,6 +1,6 @@
 """The cascade that distills SAM's semantic priors into a restoration model."""
 import copy
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import torch
 import torch.nn.functional as F
@@ -8,9 +8,8 @@ from mmagic.models.base_models import BaseEditModel
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
+from ..priors import OnlineMaskSource
 from ..utils import label_map_to_masks
-
-_MASK_SOURCES = ('cache', )
 
 
 @MODELS.register_module()
@@ -35,10 +34,19 @@ class CascadeDistillRestorer(BaseEditModel):
         sgr_loss (dict, optional): ``SGRLoss`` config; ``None`` disables it.
         num_masks (int): Mask channels N built from each label map (largest
             masks first, the rest merged). Defaults to 16.
-        mask_source (str): Where masks come from: ``'cache'`` reads the
-            label map packed under ``mask_key`` by the data pipeline.
-        mask_key (str): DataSample field of the label maps.
+        mask_source (str | dict): Where masks come from: ``'cache'`` reads
+            the label map packed under ``mask_key`` by the data pipeline; a
+            mask generator config (e.g. ``dict(type='SAMMaskGenerator',
+            checkpoint=...)``) segments IR1's detached output during
+            training (paper Eq. 2). Defaults to ``'cache'``.
+        mask_key (str): DataSample field of the cached label maps.
             Defaults to ``'sam_mask'``.
+        mask_interval (int): With an online source, iterations between two
+            segmentations of a sample; in between its masks are reused
+            through the coordinate map under ``coords_key`` (see
+            ``OnlineMaskSource``). Defaults to 1 (every step).
+        coords_key (str): DataSample field of the coordinate maps.
+            Defaults to ``'coords'``.
         image_channels (int): Channels of the generator's input image.
             Defaults to 3.
         teacher_input_grad (bool): If True, IR2 receives ``I1`` with its
@@ -58,8 +66,10 @@ class CascadeDistillRestorer(BaseEditModel):
                  spd_loss: Optional[dict] = dict(type='SPDLoss'),
                  sgr_loss: Optional[dict] = dict(type='SGRLoss'),
                  num_masks: int = 16,
-                 mask_source: str = 'cache',
+                 mask_source: Union[str, dict] = 'cache',
                  mask_key: str = 'sam_mask',
+                 mask_interval: int = 1,
+                 coords_key: str = 'coords',
                  image_channels: int = 3,
                  teacher_input_grad: bool = False,
                  train_cfg: Optional[dict] = None,
@@ -73,14 +83,19 @@ class CascadeDistillRestorer(BaseEditModel):
             test_cfg=test_cfg,
             init_cfg=init_cfg,
             data_preprocessor=data_preprocessor)
-        if mask_source not in _MASK_SOURCES:
-            raise ValueError(f'mask_source must be one of {_MASK_SOURCES}, '
-                             f'got {mask_source!r}')
+        self.online_masks = None
+        if isinstance(mask_source, dict):
+            self.online_masks = OnlineMaskSource(
+                MODELS.build(mask_source), mask_interval)
+        elif mask_source != 'cache':
+            raise ValueError("mask_source must be 'cache' or a mask generator "
+                             f'config, got {mask_source!r}')
         if num_masks < 1:
             raise ValueError(f'num_masks must be >= 1, got {num_masks}')
         self.num_masks = num_masks
-        self.mask_source = mask_source
         self.mask_key = mask_key
+        self.coords_key = coords_key
+        self._train_steps = 0
         self.teacher_input_grad = teacher_input_grad
         self.teacher_generator = MODELS.build(
             copy.deepcopy(teacher_generator or generator))
@@ -98,16 +113,39 @@ class CascadeDistillRestorer(BaseEditModel):
         """Whether training reads masks (SPF or SGR are enabled)."""
         return self.spf is not None or self.sgr_loss is not None
 
-    def masks_from_samples(self, data_samples: DataSample,
-                           size: torch.Size) -> List[torch.Tensor]:
-        """Read the cached label maps of a batch as N mask channels.
+    def batch_masks(self, student: torch.Tensor,
+                    data_samples: DataSample) -> List[torch.Tensor]:
+        """The batch's masks as N channels, from the cache or online.
+
+        Args:
+            student (Tensor): IR1's output (segmented by online sources).
+            data_samples (DataSample): The stacked batch samples.
+
+        Returns:
+            list[Tensor]: (B, N, H, W) float masks and (B, N) bool validity.
+        """
+        if self.online_masks is None:
+            labels = self.cached_labels(data_samples, student.shape[-2:])
+        else:
+            paths = data_samples.metainfo.get('gt_path')
+            if isinstance(paths, str):
+                paths = [paths]
+            labels = self.online_masks(
+                self.to_rgb_unit_range(student.detach(), data_samples),
+                self._train_steps, paths,
+                data_samples.get(self.coords_key))
+        return label_map_to_masks(labels, self.num_masks)
+
+    def cached_labels(self, data_samples: DataSample,
+                      size: torch.Size) -> torch.Tensor:
+        """The cached label maps of a batch at IR1's output size.
 
         Args:
             data_samples (DataSample): The stacked batch samples.
             size (torch.Size): Spatial size (H, W) of IR1's output.
 
         Returns:
-            list[Tensor]: (B, N, H, W) float masks and (B, N) bool validity.
+            Tensor: (B, 1, H, W) label maps.
         """
         if self.mask_key not in data_samples:
             raise KeyError(
@@ -121,7 +159,7 @@ class CascadeDistillRestorer(BaseEditModel):
         if tuple(labels.shape[-2:]) != tuple(size):
             # SAM ran on the low-resolution input (e.g. super-resolution).
             labels = F.interpolate(labels.float(), size=size, mode='nearest')
-        return label_map_to_masks(labels, self.num_masks)
+        return labels
 
     def to_rgb_unit_range(self, images: torch.Tensor,
                           data_samples: DataSample) -> torch.Tensor:
@@ -187,8 +225,8 @@ class CascadeDistillRestorer(BaseEditModel):
         student = self.generator(inputs, **kwargs)
         masks = valid = None
         if self.needs_masks():
-            masks, valid = self.masks_from_samples(data_samples,
-                                                   student.shape[-2:])
+            masks, valid = self.batch_masks(student, data_samples)
+        self._train_steps += 1
         teacher_in = student if self.teacher_input_grad else student.detach()
         teacher = self.forward_teacher(teacher_in, masks, valid)
 

@@ -130,3 +130,14 @@ def test_masks_of_the_low_resolution_input_are_resized():
     samples.sam_mask = samples.sam_mask[..., ::2, ::2]
     losses = model(inputs, samples, mode='loss')
     assert torch.isfinite(losses['loss_sgr'])
+
+
+def test_online_classical_source_segments_ir1_output():
+    model = build(mask_source=dict(type='FelzenszwalbMaskGenerator',
+                                   min_size=20))
+    inputs, samples = batch(model)
+    del samples.sam_mask  # online: no cache needed
+    losses = model(inputs, samples, mode='loss')
+    assert torch.isfinite(losses['loss_sgr']) and losses['loss_sgr'] > 0
+    with pytest.raises(ValueError, match='mask generator config'):
+        build(mask_source='sam')
