@@ -6,7 +6,7 @@ experiment_name = 'nafnet_c64eb11128mb1db1111_8xb8-lr1e-3-400k_gopro_samdistill-
 work_dir = f'./work_dirs/{experiment_name}'
 model = dict(
     mask_source=dict(
-        type='SAMMaskGenerator', model_type='vit_h',
+        _delete_=True, type='SAMMaskGenerator', model_type='vit_h',
         checkpoint='checkpoints/sam_vit_h_4b8939.pth', points_per_side=32,
         max_side=512),
     mask_interval=4)

@@ -55,7 +55,7 @@ class SemanticPriorFusion(BaseModule):
             ``'*'`` matching one path component (``'encoders.*'``).
             Defaults to ``'auto'``.
         mid_channels (int, optional): Width of each unit's conv blocks.
-            Defaults to each fused feature's own width (at least 16).
+            Defaults to each fused feature's width clamped to [16, 32].
         probe_size (int): Side of the dummy input used to read the blocks'
             channels and order. Defaults to 64.
         init_cfg (dict, optional): Initialisation config.
