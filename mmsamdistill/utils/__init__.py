@@ -1,4 +1,8 @@
 from .file_io import dump_json_atomic, write_atomic
-from .runner_setup import build_runner, setup_distributed_backend
+from .runner_setup import (add_runner_arguments, build_runner,
+                           load_runner_config, setup_distributed_backend)
 
-__all__ = ['build_runner', 'dump_json_atomic', 'setup_distributed_backend', 'write_atomic']
+__all__ = [
+    'add_runner_arguments', 'build_runner', 'dump_json_atomic',
+    'load_runner_config', 'setup_distributed_backend', 'write_atomic'
+]
