@@ -6,7 +6,7 @@ Usage:
 """
 import argparse
 
-import mmsamdistill  # noqa: F401  registers our components and checkpoint loader
+import mmsamdistill  # noqa: F401  (registers components, checkpoint loader)
 from mmengine.dist import is_main_process
 from mmsamdistill.engine import DumpTestMetricsHook
 from mmsamdistill.utils import (add_runner_arguments, build_runner,

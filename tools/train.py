@@ -6,7 +6,7 @@ Usage:
 """
 import argparse
 
-import mmsamdistill  # noqa: F401  registers our components and checkpoint loader
+import mmsamdistill  # noqa: F401  (registers components, checkpoint loader)
 from mmsamdistill.utils import (add_runner_arguments, build_runner,
                                 load_runner_config, setup_distributed_backend)
 

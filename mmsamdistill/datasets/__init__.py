@@ -7,7 +7,7 @@ from .transforms import (GenerateCoordinateMap, LoadSAMMask,
 
 __all__ = [
     'GenerateCoordinateMap', 'LoadSAMMask', 'PairedRandomCropWithMasks',
-    'generate_mask_cache',
-    'list_images', 'masks_to_label_map', 'mirrored_mask_path',
-    'read_label_map', 'read_sidecar', 'write_label_map', 'write_sidecar'
+    'generate_mask_cache', 'list_images', 'masks_to_label_map',
+    'mirrored_mask_path', 'read_label_map', 'read_sidecar',
+    'write_label_map', 'write_sidecar'
 ]

@@ -130,4 +130,3 @@ def generate_mask_cache(generator: Callable,
         skipped=len(share) - len(todo),
         masks_per_image=float(np.mean(counts)) if counts else 0.0,
         seconds=time.perf_counter() - start)
-

@@ -57,19 +57,22 @@ def load_local_checkpoint(
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
     try:
-        return torch.load(filename, map_location=map_location, weights_only=True)
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         if getattr(_state, 'trusted', False):
             return torch.load(
                 filename, map_location=map_location, weights_only=False)
         raise pickle.UnpicklingError(
             f'Refused to load {filename}: it holds Python objects besides '
-            'tensors, and unpickling them would run code from the file. If it '
-            'is a checkpoint of your own training run, pass it as `--resume '
-            f'{filename}` or `load_from`, which trust run checkpoints; for its '
+            'tensors, and unpickling them would run code from the file. If '
+            'it is a checkpoint of your own training run, pass it as '
+            f'`--resume {filename}` or `load_from`, which trust run '
+            'checkpoints; for its '
             'weights alone, run `python tools/export_student.py '
             f'{filename} OUT.pth` and load OUT.pth. Underlying error: '
             f'{str(err).splitlines()[0]}') from err
 
 
-CheckpointLoader.register_scheme(prefixes='', force=True)(load_local_checkpoint)
+CheckpointLoader.register_scheme(
+    prefixes='', loader=load_local_checkpoint, force=True)

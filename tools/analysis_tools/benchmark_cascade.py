@@ -209,9 +209,10 @@ def measure_mask_loading(args: argparse.Namespace) -> float:
             ]
             if with_masks:
                 steps.append(
-                    dict(type='LoadSAMMask', mask_root=osp.join(root,
-                                                               'masks'),
-                         image_root=osp.join(root, 'gt')))
+                    dict(
+                        type='LoadSAMMask',
+                        mask_root=osp.join(root, 'masks'),
+                        image_root=osp.join(root, 'gt')))
             steps += [
                 dict(type='SetValues', dictionary=dict(scale=1)),
                 dict(type='Flip', keys=keys, direction='horizontal'),

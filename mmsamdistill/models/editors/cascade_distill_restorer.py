@@ -90,6 +90,9 @@ class CascadeDistillRestorer(BaseEditModel):
         elif mask_source != 'cache':
             raise ValueError("mask_source must be 'cache' or a mask generator "
                              f'config, got {mask_source!r}')
+        elif mask_interval != 1:
+            raise ValueError('mask_interval applies to online mask sources; '
+                             "cached masks are read every step")
         if num_masks < 1:
             raise ValueError(f'num_masks must be >= 1, got {num_masks}')
         self.num_masks = num_masks
@@ -105,9 +108,6 @@ class CascadeDistillRestorer(BaseEditModel):
             self.spf.attach(self.teacher_generator, image_channels, num_masks)
         self.spd_loss = MODELS.build(spd_loss) if spd_loss else None
         self.sgr_loss = MODELS.build(sgr_loss) if sgr_loss else None
-        if self.sgr_loss is not None and self.spf is None:
-            raise ValueError('sgr_loss needs SAM masks, which only reach the '
-                             'model with spf; set spf or sgr_loss=None')
 
     def needs_masks(self) -> bool:
         """Whether training reads masks (SPF or SGR are enabled)."""

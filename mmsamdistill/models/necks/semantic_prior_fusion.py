@@ -24,7 +24,9 @@ FUSION_PRESETS: Dict[str, List[str]] = {
 
 
 def _pattern_regex(pattern: str) -> 're.Pattern':
-    parts = [r'[^.]+' if p == '*' else re.escape(p) for p in pattern.split('.')]
+    parts = [
+        r'[^.]+' if p == '*' else re.escape(p) for p in pattern.split('.')
+    ]
     return re.compile(r'\.'.join(parts) + '$')
 
 
@@ -130,7 +132,8 @@ class SemanticPriorFusion(BaseModule):
             self.units.append(
                 SPFUnit(previous, channels[path], self.mid_channels))
             previous = channels[path]
-            modules[path].register_forward_hook(self._make_hook(len(self.units) - 1))
+            hook = self._make_hook(len(self.units) - 1)
+            modules[path].register_forward_hook(hook)
 
     def _probe(self, network: nn.Module, modules: Dict[str, nn.Module],
                paths: List[str],

@@ -1,12 +1,11 @@
 from .base_mask_generator import BaseMaskGenerator
 from .classical_mask_generators import (FelzenszwalbMaskGenerator,
                                         SLICMaskGenerator)
-from .sam2_mask_generator import SAM2MaskGenerator
 from .online_mask_source import OnlineMaskSource
+from .sam2_mask_generator import SAM2MaskGenerator
 from .sam_mask_generator import SAMMaskGenerator
 
 __all__ = [
     'BaseMaskGenerator', 'FelzenszwalbMaskGenerator', 'OnlineMaskSource',
-    'SAM2MaskGenerator',
-    'SAMMaskGenerator', 'SLICMaskGenerator'
+    'SAM2MaskGenerator', 'SAMMaskGenerator', 'SLICMaskGenerator'
 ]

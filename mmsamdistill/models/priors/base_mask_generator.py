@@ -41,9 +41,8 @@ class BaseMaskGenerator(metaclass=ABCMeta):
         if not self.max_side or max(height, width) <= self.max_side:
             return image
         scale = self.max_side / max(height, width)
-        return cv2.resize(
-            image, (max(1, round(width * scale)), max(1, round(height * scale))),
-            interpolation=cv2.INTER_AREA)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         """Label map of one image.

@@ -23,7 +23,9 @@ class OnlineMaskSource:
         interval (int): Iterations between refreshes. Defaults to 1.
     """
 
-    def __init__(self, generator: BaseMaskGenerator, interval: int = 1) -> None:
+    def __init__(self,
+                 generator: BaseMaskGenerator,
+                 interval: int = 1) -> None:
         if interval < 1:
             raise ValueError(f'mask_interval must be >= 1, got {interval}')
         self.generator = generator
@@ -57,10 +59,10 @@ class OnlineMaskSource:
         return labels
 
     def __call__(self,
-                  images: torch.Tensor,
-                  step: int,
-                  keys: Optional[Sequence[str]] = None,
-                  coords: Optional[torch.Tensor] = None) -> torch.Tensor:
+                 images: torch.Tensor,
+                 step: int,
+                 keys: Optional[Sequence[str]] = None,
+                 coords: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Label maps of a batch.
 
         Args:

@@ -1,4 +1,4 @@
-"""Tensor operations on SAM masks shared by the losses, SPF and the restorer."""
+"""Tensor operations on SAM masks, shared by the losses, SPF and restorer."""
 from typing import Tuple
 
 import torch

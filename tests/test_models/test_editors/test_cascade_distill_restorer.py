@@ -112,8 +112,9 @@ def test_ablations_build_without_spf_or_losses():
     assert set(model(inputs, samples, mode='loss')) == {
         'loss_recon1', 'loss_recon2'
     }
-    with pytest.raises(ValueError, match='spf'):
-        build(spf=None)
+    # SGR alone still reads the masks (for the relation), without SPF.
+    model = build(spf=None)
+    assert 'loss_sgr' in model(inputs, samples, mode='loss')
 
 
 def test_a_batch_without_masks_says_how_to_add_them():
