@@ -38,7 +38,7 @@ log "installing torch and build tools"
 "${pip[@]}" setuptools wheel ninja torch torchvision numpy
 
 if ! compgen -G "$wheels/mmcv-$mmcv_version-*.whl" >/dev/null; then
-    log "building mmcv $mmcv_version with CPU ops (one time, ~13 min on 2 cores)"
+    log "building mmcv $mmcv_version with CPU ops (one time, about 20 min on 2 cores)"
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
     # Metadata of the sdist imports torch, so no build isolation here either.
