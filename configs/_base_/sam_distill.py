@@ -1,7 +1,9 @@
 # Framework defaults of mmsamdistill, inherited next to a stock MMagic config:
 #     _base_ = ['mmagic::<algo>/<stock>.py', '../_base_/sam_distill.py']
+#     custom_imports = dict(imports=['mmsamdistill'])
 #     model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
-custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
+# custom_imports stays in the child: two bases may not both define a key, and
+# your own bases may import other extensions.
 # Resumes and load_from-s mmengine checkpoints under torch >= 2.6.
 runner_type = 'mmagic.TrustedResumeRunner'
 

@@ -4,6 +4,7 @@ _base_ = [
 ]
 experiment_name = 'nafnet_c64eb11128mb1db1111_8xb8-lr1e-3-400k_gopro_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
+custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
 model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
 
 masks = ['img', 'gt', _base_.sam_mask_key]

@@ -7,6 +7,7 @@ _base_ = [
 ]
 experiment_name = 'restormer_8xb8-lr3e-4-300k_rain13k_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
+custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
 model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
 
 masks = ['img', 'gt', _base_.sam_mask_key]

@@ -4,6 +4,7 @@ _base_ = [
 ]
 experiment_name = 'swinir_s128w8d6e180_8xb1-lr2e-4-1600k_dfwb-colorDN15_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
+custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
 model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
 
 # Masks of the clean images: the noise is synthesised on the fly.
