@@ -50,13 +50,15 @@ def check_sidecar(mask_root: str, settings: Dict, overwrite: bool) -> bool:
         bool: True when the sidecar matches ``settings``; False when there is
         no cache yet or ``overwrite`` asks to redo a stale one.
     """
+    # With overwrite every rank redoes its share: deciding from the sidecar
+    # would race with rank 0 rewriting it.
+    if overwrite:
+        return False
     existing = read_sidecar(mask_root)
     if existing is None:
         return False
     if existing == settings:
         return True
-    if overwrite:
-        return False
     changed = sorted(k for k in set(existing) | set(settings)
                      if existing.get(k) != settings.get(k))
     raise ValueError(
