@@ -6,7 +6,7 @@ OpenMMLab project can use them with
 ``custom_imports = dict(imports=['mmsamdistill'])``. It also installs the
 torch >= 2.6 checkpoint loader (see :mod:`mmsamdistill.engine`).
 """
-from . import datasets, engine, models  # noqa: F401  (registration)
+from . import datasets, engine, evaluation, models  # noqa: F401  (registration)
 from .version import __version__
 
-__all__ = ['__version__', 'datasets', 'engine', 'models']
+__all__ = ['__version__', 'datasets', 'engine', 'evaluation', 'models']

@@ -1,3 +1,4 @@
+from . import backbones  # noqa: F401  (registration)
 from .editors import CascadeDistillRestorer
 from .losses import SGRLoss, SPDLoss, VGGFeatureExtractor
 from .necks import FUSION_PRESETS, SemanticPriorFusion, SPFUnit

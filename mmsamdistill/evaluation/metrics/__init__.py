@@ -1,0 +1,3 @@
+"""Evaluation metrics, registered into ``mmagic.registry.METRICS``."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""The paper's baseline restoration networks that MMagic lacks."""
+
+__all__ = []
