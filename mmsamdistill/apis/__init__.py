@@ -1,0 +1,18 @@
+"""High-level helpers of the demo and the ablation tools.
+
+Not imported by ``import mmsamdistill``: they drive the repository's tools
+(``tools/train.py``, ``tools/test.py``) and plot with matplotlib.
+"""
+from .demo_masks import generate_masks, mask_source
+from .experiment import RunResult, run_train_test
+from .loss_curves import plot_loss_curves, read_scalars
+from .restoration_grid import label_map_overlay, save_restoration_grid
+from .student_inference import (StudentRestorer, count_parameters,
+                                time_inference)
+
+__all__ = [
+    'RunResult', 'StudentRestorer', 'count_parameters', 'generate_masks',
+    'label_map_overlay', 'mask_source',
+    'plot_loss_curves', 'read_scalars', 'run_train_test',
+    'save_restoration_grid', 'time_inference'
+]

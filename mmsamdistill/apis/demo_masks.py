@@ -1,0 +1,63 @@
+"""Mask sources of the demo: SAM when a checkpoint is given, else classical."""
+import os.path as osp
+import subprocess
+import sys
+from typing import List, Optional, Tuple
+
+from .experiment import REPO_ROOT
+
+
+def mask_source(sam_checkpoint: Optional[str] = None,
+                sam_model_type: str = 'vit_b',
+                classical: str = 'felzenszwalb') -> Tuple[str, List[str]]:
+    """Name and ``generate_sam_masks.py`` arguments of the mask source.
+
+    Args:
+        sam_checkpoint (str, optional): A SAM checkpoint file; without one
+            the classical generator is used (no weights needed).
+        sam_model_type (str): SAM's ``model_type``. Defaults to 'vit_b'.
+        classical (str): Fallback generator: 'felzenszwalb' or 'slic'.
+
+    Returns:
+        tuple[str, list[str]]: Source name (used in folder names) and the
+        tool's generator arguments.
+    """
+    if sam_checkpoint:
+        if not osp.isfile(sam_checkpoint):
+            raise FileNotFoundError(
+                f'SAM checkpoint {sam_checkpoint} does not exist; download '
+                'one of the segment-anything releases or leave it unset to '
+                f'use {classical} masks')
+        return f'sam_{sam_model_type}', [
+            '--generator', 'sam', '--options', f'model_type={sam_model_type}',
+            f'checkpoint={sam_checkpoint}'
+        ]
+    if classical not in ('felzenszwalb', 'slic'):
+        raise ValueError(
+            f"classical must be 'felzenszwalb' or 'slic', got {classical!r}")
+    return classical, ['--generator', classical]
+
+
+def generate_masks(image_folder: str, mask_root: str,
+                   generator_args: List[str], log_path: str,
+                   python: Optional[str] = None) -> None:
+    """Run ``tools/misc/generate_sam_masks.py`` (resumes, skips done ones).
+
+    Args:
+        image_folder (str): Images to segment.
+        mask_root (str): Output mask root.
+        generator_args (list[str]): From :func:`mask_source`.
+        log_path (str): The tool's output is appended here.
+        python (str, optional): Interpreter. Defaults to this one.
+    """
+    args = [
+        python or sys.executable, 'tools/misc/generate_sam_masks.py',
+        image_folder, mask_root, *generator_args
+    ]
+    with open(log_path, 'a', encoding='utf-8') as log:
+        log.write(f'$ {" ".join(args)}\n')
+        log.flush()
+        code = subprocess.call(
+            args, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    if code != 0:
+        raise RuntimeError(f'mask generation failed ({code}); see {log_path}')
