@@ -77,6 +77,13 @@ TINY_GENERATORS = dict(
         num_blocks=[1, 1, 1, 1], num_refinement_blocks=1,
         heads=[1, 1, 1, 1], ffn_expansion_factor=2, bias=False,
         LayerNorm_type='WithBias'),
+    Uformer=dict(
+        type='Uformer', embed_dim=8, depths=[1] * 9, win_size=2,
+        drop_path_rate=0.),
+    RCDNet=dict(
+        type='RCDNet', num_stages=2, num_maps=4, num_aux=4, num_blocks=1,
+        kernel_size=5),
+    EfficientDerain=dict(type='EfficientDerain', channels=(4, 4, 4, 4, 4)),
 )
 
 

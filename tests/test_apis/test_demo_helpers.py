@@ -122,3 +122,27 @@ def test_finished_runs_are_reused_only_with_equal_settings(tmp_path):
     with pytest.raises(FileNotFoundError):
         run_train_test('c.py', str(tmp_path), ['randomness.seed=2'],
                        python='/nonexistent/python')
+
+
+def test_loss_balance_measures_each_terms_pull_on_ir1():
+    from mmsamdistill.apis import student_loss_balance
+    from tests.test_models.test_editors.test_cascade_distill_restorer import (
+        batch, build)
+    model = build(spd_loss=dict(type='SPDLoss', loss_weight=2.0))
+    inputs, samples = batch(model)
+    stats = student_loss_balance(model, inputs, samples)
+    assert {'recon1', 'spd', 'sgr', 'recon1_grad', 'spd_grad', 'sgr_grad',
+            'student_mse', 'teacher_mse'} <= set(stats)
+    # SPD in its quadratic regime: gradient = weight * (I1 - I2) / numel
+    with torch.no_grad():
+        student = model.generator(inputs)
+        masks, valid = model.batch_masks(student, samples)
+        teacher = model.forward_teacher(student, masks, valid)
+    diff = student - teacher
+    assert diff.abs().max() < 1  # inside smooth-L1's L2 regime (beta 1)
+    expected = float((2.0 * diff / diff.numel()).norm())
+    assert stats['spd_grad'] == pytest.approx(expected, rel=1e-4)
+    assert stats['teacher_mse'] == pytest.approx(
+        float(((teacher - samples.gt_img)**2).mean()), rel=1e-5)
+    # nothing was accumulated into the networks
+    assert all(p.grad is None for p in model.parameters())

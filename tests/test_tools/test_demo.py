@@ -4,6 +4,7 @@ import os.path as osp
 import sys
 
 import cv2
+import pytest
 
 from tests.helpers import run_tool
 
@@ -61,7 +62,11 @@ def test_ablation_writes_mean_std_table(tmp_path):
         results = json.load(f)
     assert list(results) == ['IR1', '+ SGR, slic masks']
     assert all(set(by_seed) == {'0', '1'} for by_seed in results.values())
+    # IR2 is scored too, and IR1 scored in-process agrees with tools/test.py
+    for metrics in results['+ SGR, slic masks'].values():
+        assert metrics['IR1_PSNR'] == pytest.approx(metrics['PSNR'], abs=0.05)
+        assert metrics['IR2_PSNR'] > 0
     with open(osp.join(work_dir, 'ablation.md')) as f:
         table = f.read()
-    assert '| IR1 | ' in table and ' ± ' in table
+    assert '| IR1 | ' in table and ' ± ' in table and 'IR2 PSNR' in table
     assert '| + SGR, slic masks |' in table

@@ -4,9 +4,12 @@ Rows (each trained and tested through tools/train.py and tools/test.py):
 IR1 alone (the stock recipe); + cascade IR2 (IR2 refines IR1's output,
 no masks, no distillation); + SPF (IR2 fuses the masks); + SPD; + SGR
 (the full framework); and the full framework with the mask source swapped
-(the paper swaps SAM for PSPNet; here the sources this machine has). IR1's
-test PSNR/SSIM are reported as mean +- std over seeds, with the per-seed
-paired gain over IR1 alone.
+(the paper swaps SAM for PSPNet; here the sources this machine has); and,
+for DESIGN.md's open point, the full framework with IR2 taking IR1's output
+with its gradient (joint training). IR1's test PSNR/SSIM (tools/test.py)
+are reported as mean +- std over seeds, with the per-seed paired gain over
+IR1 alone, and IR2's PSNR on the same images, run with the masks of the
+test ground truths (the teacher as it was trained: masks of the GT).
 
 Usage:
     python tools/analysis_tools/ablation_demo.py [--seeds 0 1 2]
@@ -19,7 +22,8 @@ import os.path as osp
 import statistics
 import time
 
-from mmsamdistill.apis import generate_masks, mask_source, run_train_test
+from mmsamdistill.apis import (evaluate_cascade, generate_masks, mask_source,
+                               run_train_test)
 from mmsamdistill.datasets.demo_dataset import build_demo_dataset
 from mmsamdistill.utils import dump_json_atomic, write_atomic
 
@@ -80,13 +84,18 @@ def main() -> None:
         None, classical='felzenszwalb' if args.sam_checkpoint else 'slic')
     roots = {}
     for name, generator_args in (main_source, swap_source):
-        roots[name] = osp.join(args.data_root, 'train', f'masks_{name}')
-        generate_masks(osp.join(args.data_root, 'train', 'gt'), roots[name],
-                       generator_args, log)
+        for split in ('train', 'test'):
+            roots[name, split] = osp.join(args.data_root, split,
+                                          f'masks_{name}')
+            generate_masks(
+                osp.join(args.data_root, split, 'gt'), roots[name, split],
+                generator_args, log)
     variants = [(row, config, options, main_source[0])
                 for row, config, options in VARIANTS]
     variants.append((f'+ SGR, {swap_source[0]} masks', DISTILL_CONFIG, [],
                      swap_source[0]))
+    variants.append(('+ SGR, IR2 gets IR1 with gradient', DISTILL_CONFIG,
+                     ['model.teacher_input_grad=True'], main_source[0]))
     if args.rows:
         keep = {0, *args.rows}
         variants = [v for i, v in enumerate(variants) if i in keep]
@@ -105,7 +114,8 @@ def main() -> None:
     for row, config, options, source in variants:
         if config == DISTILL_CONFIG:
             options = options + [
-                f'train_dataloader.dataset.pipeline.2.mask_root={roots[source]}',
+                'train_dataloader.dataset.pipeline.2.mask_root='
+                f'{roots[source, "train"]}',
                 'train_dataloader.dataset.pipeline.2.image_root='
                 f'{args.data_root}/train/gt',
                 f'model.sgr_loss.vgg.pretrained={args.vgg}'
@@ -116,20 +126,29 @@ def main() -> None:
             work_dir = osp.join(args.work_dir, slug, f'seed{seed}')
             run = run_train_test(config, work_dir,
                                  budget + options + [f'randomness.seed={seed}'])
-            results[row][seed] = run.metrics
+            metrics = dict(run.metrics)
+            if config == DISTILL_CONFIG:
+                # the config as the run used it (tools dump it, overrides in)
+                metrics.update(evaluate_cascade(
+                    osp.join(run.work_dir, osp.basename(config)),
+                    run.checkpoint,
+                    *(osp.join(args.data_root, 'test', k)
+                      for k in ('lq', 'gt')), roots[source, 'test']))
+            results[row][seed] = metrics
             print(f'{row:<28} seed {seed}: PSNR {run.metrics["PSNR"]:.3f} '
                   f'SSIM {run.metrics["SSIM"]:.4f}', flush=True)
 
     base = results['IR1']
-    lines = ['| IR1 trained with | PSNR | SSIM | ΔPSNR vs IR1 (paired) |',
-             '|---|---|---|---|']
+    lines = ['| IR1 trained with | IR1 PSNR | IR1 SSIM | IR1 ΔPSNR vs IR1 '
+             'alone (paired) | IR2 PSNR |', '|---|---|---|---|---|']
     for row, by_seed in results.items():
         psnr = [m['PSNR'] for m in by_seed.values()]
         ssim = [m['SSIM'] for m in by_seed.values()]
         gain = [by_seed[s]['PSNR'] - base[s]['PSNR'] for s in by_seed]
-        lines.append(f'| {row} | {mean_std(psnr)} | '
-                     f'{mean_std(ssim, 4)} | '
-                     f'{"—" if row == "IR1" else mean_std(gain)} |')
+        teacher = [m['IR2_PSNR'] for m in by_seed.values() if 'IR2_PSNR' in m]
+        lines.append(f'| {row} | {mean_std(psnr)} | {mean_std(ssim, 4)} | '
+                     f'{"—" if row == "IR1" else mean_std(gain)} | '
+                     f'{mean_std(teacher) if teacher else "—"} |')
     table = '\n'.join(lines)
     note = (f'\nseeds {args.seeds}, {args.iters} iterations each; masks: '
             f'{main_source[0]} (swap row: {swap_source[0]}); SGR VGG16: '

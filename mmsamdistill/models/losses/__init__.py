@@ -1,5 +1,11 @@
+from .composite_loss import CompositeLoss
+from .rcdnet_loss import RCDNetLoss
 from .sgr_loss import SGRLoss
 from .spd_loss import SPDLoss
+from .ssim_loss import SSIMLoss
 from .vgg_feature_extractor import VGGFeatureExtractor
 
-__all__ = ['SGRLoss', 'SPDLoss', 'VGGFeatureExtractor']
+__all__ = [
+    'CompositeLoss', 'RCDNetLoss', 'SGRLoss', 'SPDLoss', 'SSIMLoss',
+    'VGGFeatureExtractor'
+]

@@ -20,6 +20,12 @@ FUSION_PRESETS: Dict[str, List[str]] = {
         'refinement'
     ],
     'SwinIRNet': ['conv_first', 'layers.*', 'conv_after_body'],
+    'Uformer': ['input_proj', 'encoders.*', 'bottleneck', 'decoders.*'],
+    # The background proximal nets: their [B, Z] maps carry the scene the
+    # masks describe (the rain-map nets model streaks, which they do not).
+    'RCDNet': ['init_net', 'background_nets.*', 'refine_net'],
+    # The kernel-prediction U-Net's levels (not its kernel map).
+    'EfficientDerain': ['encoders.*', 'decoders.*'],
 }
 
 

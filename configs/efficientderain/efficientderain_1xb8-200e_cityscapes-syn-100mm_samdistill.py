@@ -1,0 +1,15 @@
+# Efficientderain+ of Table 2 on Cityscapes-syn 100 mm (36.29 dB / 0.9912):
+# the stock config trained with the SAM-distillation framework; the student
+# is the stock model. IR2 is a copy with SPF units on its kernel-prediction
+# U-Net.
+_base_ = [
+    './efficientderain_1xb8-200e_cityscapes-syn-100mm.py',
+    '../_base_/sam_distill.py'
+]
+custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
+
+experiment_name = 'efficientderain_1xb8-200e_cityscapes-syn-100mm_samdistill'
+work_dir = f'./work_dirs/{experiment_name}'
+
+model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
+train_dataloader = dict(dataset=dict(pipeline=_base_.sam_train_pipeline))

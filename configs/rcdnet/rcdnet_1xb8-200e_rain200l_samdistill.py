@@ -1,0 +1,15 @@
+# RCDNet+ of Table 1 on Rain200L (40.26 dB / 0.9874): the stock config
+# trained with the SAM-distillation framework; the student is the stock
+# model. IR2, a copy with SPF units on its background proximal nets, is
+# supervised by the same stage-wise loss.
+_base_ = [
+    './rcdnet_1xb8-200e_rain200l.py',
+    '../_base_/sam_distill.py'
+]
+custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
+
+experiment_name = 'rcdnet_1xb8-200e_rain200l_samdistill'
+work_dir = f'./work_dirs/{experiment_name}'
+
+model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
+train_dataloader = dict(dataset=dict(pipeline=_base_.sam_train_pipeline))
