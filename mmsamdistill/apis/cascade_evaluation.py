@@ -12,13 +12,12 @@ import cv2
 import numpy as np
 import torch
 from mmengine import Config
-from mmengine.runner.checkpoint import CheckpointLoader
 
 from mmagic.evaluation.metrics.psnr import psnr
 from mmagic.registry import MODELS
 from ..datasets import read_label_map
-from ..engine import trusted_run_checkpoints
 from ..models.utils import label_map_to_masks
+from .run_checkpoint import load_run_checkpoint
 
 
 def _read_rgb(path: str) -> np.ndarray:
@@ -26,6 +25,18 @@ def _read_rgb(path: str) -> np.ndarray:
     if image is None:
         raise FileNotFoundError(f'cannot read image {path}')
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def psnr_settings(cfg: Config) -> dict:
+    """``crop_border``/``convert_to`` of the config's test PSNR, if any."""
+    evaluators = cfg.get('test_evaluator') or []
+    if isinstance(evaluators, dict):
+        evaluators = evaluators.get('metrics', [evaluators])
+    for metric in evaluators:
+        if metric.get('type') == 'PSNR':
+            return dict(crop_border=metric.get('crop_border', 0),
+                        convert_to=metric.get('convert_to'))
+    return {}
 
 
 @torch.no_grad()
@@ -42,27 +53,21 @@ def evaluate_cascade(config: str, checkpoint: str, lq_dir: str, gt_dir: str,
             of the images, ``.png``).
 
     Returns:
-        dict[str, float]: ``IR1_PSNR`` and ``IR2_PSNR`` (RGB, 0-255, like
-        MMagic's default PSNR).
+        dict[str, float]: ``IR1_PSNR`` and ``IR2_PSNR``, computed as the
+        config's test PSNR is (``convert_to``, ``crop_border``).
     """
     cfg = Config.fromfile(config)
     if cfg.model.type != 'CascadeDistillRestorer':
         raise ValueError(f'{config} is not a CascadeDistillRestorer config')
     cfg.model.sgr_loss = None  # no VGG needed to run the networks
     model = MODELS.build(cfg.model).eval()
-    with trusted_run_checkpoints():
-        state = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
-    state = state.get('state_dict', state)
-    missing = model.load_state_dict(
-        {k: v for k, v in state.items() if not k.startswith('sgr_loss.')},
-        strict=False).missing_keys
-    if missing:
-        raise KeyError(f'{checkpoint} lacks {missing[:4]} of {config}')
+    load_run_checkpoint(model, checkpoint)
     # The test pipeline's normalisation (MMagic's DataPreprocessor).
     mean = getattr(model.data_preprocessor, 'mean', None)
     std = getattr(model.data_preprocessor, 'std', None)
     mean = torch.zeros(1) if mean is None else mean.view(1, -1, 1, 1)
     std = torch.ones(1) if std is None else std.view(1, -1, 1, 1)
+    settings = psnr_settings(cfg)
     scores = dict(IR1_PSNR=[], IR2_PSNR=[])
     for name in sorted(os.listdir(lq_dir)):
         lq = _read_rgb(osp.join(lq_dir, name))
@@ -76,5 +81,6 @@ def evaluate_cascade(config: str, checkpoint: str, lq_dir: str, gt_dir: str,
         teacher = model.forward_teacher(student, masks, valid)
         for key, out in (('IR1_PSNR', student), ('IR2_PSNR', teacher)):
             image = (out * std + mean)[0].clamp(0, 255).round().byte()
-            scores[key].append(psnr(image.permute(1, 2, 0).numpy(), gt))
+            scores[key].append(
+                psnr(image.permute(1, 2, 0).numpy(), gt, **settings))
     return {key: float(np.mean(values)) for key, values in scores.items()}

@@ -146,3 +146,16 @@ def test_loss_balance_measures_each_terms_pull_on_ir1():
         float(((teacher - samples.gt_img)**2).mean()), rel=1e-5)
     # nothing was accumulated into the networks
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_cascade_psnr_follows_the_configs_test_metric():
+    from mmengine import Config
+    from mmsamdistill.apis.cascade_evaluation import psnr_settings
+    cfg = Config(dict(test_evaluator=[
+        dict(type='MAE'), dict(type='PSNR', convert_to='Y', crop_border=4)
+    ]))
+    assert psnr_settings(cfg) == dict(crop_border=4, convert_to='Y')
+    cfg = Config(dict(test_evaluator=dict(
+        type='Evaluator', metrics=[dict(type='PSNR')])))
+    assert psnr_settings(cfg) == dict(crop_border=0, convert_to=None)
+    assert psnr_settings(Config(dict())) == {}

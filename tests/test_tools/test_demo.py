@@ -56,17 +56,17 @@ def test_ablation_writes_mean_std_table(tmp_path):
     run_tool([
         sys.executable, 'tools/analysis_tools/ablation_demo.py', '--data-root',
         str(tmp_path / 'data'), '--work-dir', work_dir, '--seeds', '0', '1',
-        '--iters', '2', '--rows', '5', '--cfg-options', *TINY_BUDGET[4:]
+        '--iters', '2', '--rows', '1', '--cfg-options', *TINY_BUDGET[4:]
     ])
     with open(osp.join(work_dir, 'ablation.json')) as f:
         results = json.load(f)
-    assert list(results) == ['IR1', '+ SGR, slic masks']
+    assert list(results) == ['IR1', '+ IR2 (cascade)']
     assert all(set(by_seed) == {'0', '1'} for by_seed in results.values())
     # IR2 is scored too, and IR1 scored in-process agrees with tools/test.py
-    for metrics in results['+ SGR, slic masks'].values():
+    for metrics in results['+ IR2 (cascade)'].values():
         assert metrics['IR1_PSNR'] == pytest.approx(metrics['PSNR'], abs=0.05)
         assert metrics['IR2_PSNR'] > 0
     with open(osp.join(work_dir, 'ablation.md')) as f:
         table = f.read()
     assert '| IR1 | ' in table and ' ± ' in table and 'IR2 PSNR' in table
-    assert '| + SGR, slic masks |' in table
+    assert '| + IR2 (cascade) |' in table

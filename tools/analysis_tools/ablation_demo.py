@@ -117,9 +117,10 @@ def main() -> None:
                 'train_dataloader.dataset.pipeline.2.mask_root='
                 f'{roots[source, "train"]}',
                 'train_dataloader.dataset.pipeline.2.image_root='
-                f'{args.data_root}/train/gt',
-                f'model.sgr_loss.vgg.pretrained={args.vgg}'
+                f'{args.data_root}/train/gt'
             ]
+            if 'model.sgr_loss=None' not in options:
+                options.append(f'model.sgr_loss.vgg.pretrained={args.vgg}')
         results[row] = {}
         for seed in args.seeds:
             slug = ''.join(c if c.isalnum() else '_' for c in row).strip('_')

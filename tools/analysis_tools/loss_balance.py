@@ -17,13 +17,11 @@ import torch
 from mmengine import Config
 from mmengine.config import DictAction
 from mmengine.runner import Runner
-from mmengine.runner.checkpoint import CheckpointLoader
 
 import mmsamdistill  # noqa: F401  (registers components)
 from mmagic.registry import MODELS
 from mmagic.utils import register_all_modules
-from mmsamdistill.apis import student_loss_balance
-from mmsamdistill.engine import trusted_run_checkpoints
+from mmsamdistill.apis import load_run_checkpoint, student_loss_balance
 
 
 def parse_args() -> argparse.Namespace:
@@ -53,9 +51,7 @@ def main() -> None:
                          'config')
     model = MODELS.build(cfg.model)
     if args.checkpoint:
-        with trusted_run_checkpoints():
-            state = CheckpointLoader.load_checkpoint(args.checkpoint, 'cpu')
-        model.load_state_dict(state.get('state_dict', state), strict=False)
+        load_run_checkpoint(model, args.checkpoint)
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     loader = iter(Runner.build_dataloader(cfg.train_dataloader, seed=0))

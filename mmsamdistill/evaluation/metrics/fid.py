@@ -30,7 +30,7 @@ def frechet_distance(mean1: np.ndarray, cov1: np.ndarray, mean2: np.ndarray,
         float: The distance (>= 0 up to rounding).
     """
     diff = mean1 - mean2
-    root, _ = linalg.sqrtm(cov1 @ cov2, disp=False)
+    root = linalg.sqrtm(cov1 @ cov2)
     if not np.isfinite(root).all():
         offset = np.eye(cov1.shape[0]) * eps
         root = linalg.sqrtm((cov1 + offset) @ (cov2 + offset))

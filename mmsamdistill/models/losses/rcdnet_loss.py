@@ -69,7 +69,9 @@ class RCDNetLoss(nn.Module):
                 "use it as the pixel_loss of an RCDNet generator in train() "
                 "mode, or use dict(type='MSELoss') to supervise the output "
                 'only')
-        rain_target = stages['rainy'] - target
+        # A target, not a path for gradients: in IR2 the observation is
+        # SPF's fused input (and IR1's output with teacher_input_grad).
+        rain_target = stages['rainy'].detach() - target
         *early_rains, last_rain = stages['rains']
         loss = self.final_weight * (
             F.mse_loss(pred, target) + F.mse_loss(last_rain, rain_target))

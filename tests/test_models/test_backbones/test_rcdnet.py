@@ -81,7 +81,10 @@ def test_stagewise_loss_adds_the_stage_terms_and_reaches_early_stages():
     assert torch.allclose(
         last, final_only + F.mse_loss(stages['rains'][-1], x - gt))
     full = RCDNetLoss()(out, gt)
-    assert full > last > final_only
+    # exact weighting: 0.1 x every background and every early rain layer
+    assert torch.allclose(full, last + 0.1 * (
+        sum(F.mse_loss(b, gt) for b in stages['backgrounds']) +
+        sum(F.mse_loss(r, x - gt) for r in stages['rains'][:-1])))
 
     # The intermediate terms alone supervise the early stages directly and
     # never the final refinement.
@@ -92,6 +95,21 @@ def test_stagewise_loss_adds_the_stage_terms_and_reaches_early_stages():
                    for p in module.parameters())
     assert all(p.grad is None or not p.grad.any()
                for p in model.refine_net.parameters())
+
+
+def test_rain_target_is_not_a_gradient_path_to_the_observation():
+    # In IR2 the observation is SPF's fused input (IR1's output with
+    # teacher_input_grad): the loss must not pull it towards gt + R.
+    torch.manual_seed(0)
+    model = tiny(num_stages=2).train()
+    x = torch.rand(1, 3, 16, 16, requires_grad=True)
+    gt = torch.rand_like(x)
+    grad, = torch.autograd.grad(RCDNetLoss()(model(x), gt), x)
+    # the same loss with the observation cut out of the target by hand
+    out = model(x)
+    getattr(out, STAGE_OUTPUTS_ATTR)['rainy'] = x.detach()
+    grad_cut, = torch.autograd.grad(RCDNetLoss()(out, gt), x)
+    assert torch.allclose(grad, grad_cut)
 
 
 def test_stagewise_loss_explains_a_missing_stage_record():
