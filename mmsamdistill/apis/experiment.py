@@ -66,8 +66,10 @@ def run_train_test(config: str,
         cfg_options (Sequence[str]): ``key=value`` overrides passed to both
             tools, e.g. ``randomness.seed=1``.
         python (str, optional): Interpreter. Defaults to this one.
-        reuse (bool): Return a finished run with identical settings instead
-            of running it again. Defaults to True.
+        reuse (bool): Return a finished run with the same config path and
+            overrides instead of running it again (edits inside the config
+            file are not detected: use another ``work_dir`` after editing).
+            Defaults to True.
 
     Returns:
         RunResult: Paths, test metrics and timings.

@@ -36,29 +36,41 @@ def read_scalars(work_dir: str) -> Dict[str, List[Tuple[int, float]]]:
     raise FileNotFoundError(f'no training losses logged under {work_dir}')
 
 
-def plot_loss_curves(path: str,
-                     curves: Sequence[Tuple[str, List[Tuple[int, float]]]],
-                     title: str = 'training loss') -> None:
-    """Plot named (iteration, value) series into one PNG (atomically).
+def plot_loss_curves(
+        path: str,
+        panels: Sequence[Tuple[str, Sequence[Tuple[str, List[Tuple[int,
+                                                                float]]]]]],
+        log_scale: Sequence[bool] = ()) -> None:
+    """Plot named (iteration, value) series, one panel per group (atomically).
 
     Args:
         path (str): Output PNG.
-        curves (Sequence[tuple[str, list]]): (label, series) pairs.
-        title (str): Plot title.
+        panels (Sequence): (title, [(label, series), ...]) per panel, e.g.
+            the pixel losses in one and the distillation terms (orders of
+            magnitude smaller) in another.
+        log_scale (Sequence[bool]): Per panel, a log y axis (non-positive
+            values are left out). Defaults to linear everywhere.
     """
     import matplotlib
     matplotlib.use('Agg')  # files only, no display needed
     import matplotlib.pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(7, 4))
-    for label, series in curves:
-        steps, values = zip(*series)
-        axis.plot(steps, values, label=label)
-    axis.set_xlabel('iteration')
-    axis.set_ylabel('loss')
-    axis.set_title(title)
-    axis.grid(alpha=0.3)
-    axis.legend()
+    figure, axes = plt.subplots(
+        1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
+    for index, (axis, (title, curves)) in enumerate(zip(axes[0], panels)):
+        log = index < len(log_scale) and log_scale[index]
+        for label, series in curves:
+            points = [(s, v) for s, v in series if v > 0 or not log]
+            if points:
+                steps, values = zip(*points)
+                axis.plot(steps, values, label=label)
+        if log:
+            axis.set_yscale('log')
+        axis.set_xlabel('iteration')
+        axis.set_ylabel('loss')
+        axis.set_title(title)
+        axis.grid(alpha=0.3)
+        axis.legend()
     figure.tight_layout()
     write_atomic(path, lambda tmp: figure.savefig(tmp, dpi=120))
     plt.close(figure)

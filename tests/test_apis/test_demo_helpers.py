@@ -58,7 +58,9 @@ def test_loss_curves_read_the_newest_training_log(tmp_path):
     assert series['loss'] == [(1, 2.), (2, 1.), (3, 2. / 3)]
     assert 'lr' not in series
     out = str(tmp_path / 'curves.png')
-    plot_loss_curves(out, [('loss', series['loss'])])
+    plot_loss_curves(out, [('pixel', [('loss', series['loss'])]),
+                           ('terms', [('spd', series['loss_spd'])])],
+                     log_scale=[False, True])
     assert cv2.imread(out) is not None
     with pytest.raises(FileNotFoundError, match='no training losses'):
         read_scalars(str(tmp_path / '20260103_000000'))
