@@ -89,4 +89,12 @@ def check_cascade(generator, pixel_loss, size=24):
         out = model(data['inputs'], mode='tensor')
         assert torch.equal(out, model.generator(data['inputs']))
     assert out.shape == data['inputs'].shape and calls == []
+
+    # the validation path of tools/train.py / tools/test.py: predict mode,
+    # the preprocessor's destructuring, one restored image per sample
+    outputs = model.val_step(make_data(size))
+    assert len(outputs) == 2 and calls == []
+    for sample in outputs:
+        assert sample.output.pred_img.shape == (3, size, size)
+        assert torch.isfinite(sample.output.pred_img).all()
     return model
