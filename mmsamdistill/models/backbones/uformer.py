@@ -476,6 +476,10 @@ class Uformer(BaseModule):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
 
+    # Tells SemanticPriorFusion that features live on the grid of
+    # ``pad(input)``, so it pads the masks the same way instead of stretching.
+    pads_input = True
+
     def pad(self, x: torch.Tensor) -> torch.Tensor:
         """Pad (bottom, right) to a multiple of ``16 * win_size``."""
         multiple = 16 * self.win_size

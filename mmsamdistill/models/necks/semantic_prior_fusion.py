@@ -4,6 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmagic.registry import MODELS
 from mmengine.model import BaseModule
 
@@ -55,7 +56,10 @@ class SemanticPriorFusion(BaseModule):
     block i, so block i+1 consumes the fused feature. Blocks are found by
     module path and fused through forward hooks, so no generator is edited.
     Order follows execution (probed once on a dummy input), which is what
-    Eq. 3's index means for U-shaped networks too.
+    Eq. 3's index means for U-shaped networks too. A generator that pads its
+    input before its blocks declares ``pads_input = True`` and a ``pad(x)``
+    method (see ``Uformer``): the masks and the guide are then padded the
+    same way ("no mask" in the pad) instead of being stretched.
 
     Args:
         fusion_points (str | Sequence[str]): ``'auto'`` (the preset of the
@@ -219,7 +223,16 @@ class SemanticPriorFusion(BaseModule):
         if self.input_unit is None:
             raise RuntimeError('call attach(network, ...) before forward')
         fused = self.input_unit(masks.to(image.dtype), image, masks, valid)
-        self._state = dict(guide=fused, masks=masks, valid=valid)
+        guide = fused
+        if getattr(network, 'pads_input', False):
+            # The network pads its input (bottom/right) before its blocks:
+            # pad the guide alike and the masks with "no mask", so the
+            # priors stay on the pixels they describe.
+            guide = network.pad(fused)
+            pad_h = guide.size(-2) - fused.size(-2)
+            pad_w = guide.size(-1) - fused.size(-1)
+            masks = F.pad(masks, (0, pad_w, 0, pad_h))
+        self._state = dict(guide=guide, masks=masks, valid=valid)
         try:
             return network(fused)
         finally:

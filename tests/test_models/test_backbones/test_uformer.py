@@ -185,3 +185,22 @@ def test_cascade_predicts_with_ir1_only():
     assert out.shape == inputs.shape
     assert len(predictions) == 2 and 'pred_img' in predictions[0].output
     assert calls == []
+
+
+def test_cascade_pads_masks_like_the_padded_input():
+    # 24 px is padded to 32 by the tiny Uformer (16 x window 2): the masks
+    # must sit on the same pixels of the padded grid, "no mask" in the pad.
+    model = cascade()
+    inputs, samples = batch(model, size=24)
+    student = model.generator(inputs)
+    masks, valid = model.batch_masks(student, samples)
+    seen = []
+    model.spf.units[0].register_forward_pre_hook(
+        lambda module, args: seen.append(args))
+    model.forward_teacher(student.detach(), masks, valid)
+    guide, feature, unit_masks, _ = seen[0]
+    assert feature.shape[-2:] == guide.shape[-2:] == (32, 32)
+    assert unit_masks.shape[-2:] == (32, 32)
+    assert torch.equal(unit_masks[..., :24, :24], masks)
+    assert not unit_masks[..., 24:, :].any()
+    assert not unit_masks[..., :, 24:].any()
