@@ -6,7 +6,8 @@ OpenMMLab project can use them with
 ``custom_imports = dict(imports=['mmsamdistill'])``. It also installs the
 torch >= 2.6 checkpoint loader (see :mod:`mmsamdistill.engine`).
 """
-from . import datasets, engine, evaluation, models  # noqa: F401  (registration)
+# Imported for registration into MMagic's registries.
+from . import datasets, engine, evaluation, models  # noqa: F401
 from .version import __version__
 
 __all__ = ['__version__', 'datasets', 'engine', 'evaluation', 'models']

@@ -7,7 +7,11 @@ from typing import Dict, List, Sequence, Tuple
 from ..utils import write_atomic
 
 
-def read_scalars(work_dir: str) -> Dict[str, List[Tuple[int, float]]]:
+# (iteration, value) points of one logged scalar.
+Series = List[Tuple[int, float]]
+
+
+def read_scalars(work_dir: str) -> Dict[str, Series]:
     """The training scalars of the newest run in ``work_dir``.
 
     Args:
@@ -38,8 +42,7 @@ def read_scalars(work_dir: str) -> Dict[str, List[Tuple[int, float]]]:
 
 def plot_loss_curves(
         path: str,
-        panels: Sequence[Tuple[str, Sequence[Tuple[str, List[Tuple[int,
-                                                                float]]]]]],
+        panels: Sequence[Tuple[str, Sequence[Tuple[str, Series]]]],
         log_scale: Sequence[bool] = ()) -> None:
     """Plot named (iteration, value) series, one panel per group (atomically).
 

@@ -24,7 +24,6 @@ records the source, so a re-run finishes an interrupted one, skips what is in
 place and never mixes another source in.
 """
 import filecmp
-import json
 import os
 import os.path as osp
 import shutil
@@ -34,7 +33,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 from PIL import Image
 
-from ..utils import dump_json_atomic, write_atomic
+from ..utils import (dump_json_atomic, load_json_if_exists,
+                     write_atomic)
 
 MANIFEST_NAME = 'cityscapes_syn.json'
 ROLES = ('lq', 'gt', 'seg')
@@ -173,11 +173,7 @@ def list_cityscapes_syn(rain_root: str,
 
 
 def _read_manifest(out: str) -> Optional[dict]:
-    path = osp.join(out, MANIFEST_NAME)
-    if not osp.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
+    return load_json_if_exists(osp.join(out, MANIFEST_NAME))
 
 
 def _claim_output(out: str, identity: dict, overwrite: bool) -> None:

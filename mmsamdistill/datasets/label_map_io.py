@@ -4,14 +4,14 @@ A label map paints the masks largest first, so small objects stay on top;
 0 means "no mask here". The sidecar (``SIDECAR_NAME`` in the mask root)
 records the mask source, model and settings, so a stale cache is detected.
 """
-import json
 import os.path as osp
 from typing import Iterable, Optional
 
 import cv2
 import numpy as np
 
-from ..utils import dump_json_atomic, write_atomic
+from ..utils import (dump_json_atomic, load_json_if_exists,
+                     write_atomic)
 
 SIDECAR_NAME = 'sam_masks.json'
 MAX_LABELS = np.iinfo(np.uint16).max
@@ -116,8 +116,4 @@ def write_sidecar(mask_root: str, meta: dict) -> None:
 
 def read_sidecar(mask_root: str) -> Optional[dict]:
     """The sidecar of ``mask_root``, or None when there is none."""
-    path = osp.join(mask_root, SIDECAR_NAME)
-    if not osp.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
+    return load_json_if_exists(osp.join(mask_root, SIDECAR_NAME))

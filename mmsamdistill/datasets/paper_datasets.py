@@ -17,7 +17,6 @@ The released layouts (checked against the authors' code) are documented in
 ``tools/dataset_converters/README.md``.
 """
 import filecmp
-import json
 import os
 import os.path as osp
 import re
@@ -30,7 +29,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from ..utils import dump_json_atomic, write_atomic
+from ..utils import (dump_json_atomic, load_json_if_exists,
+                     write_atomic)
 
 SPLITS = ('train', 'test')
 ROLES = ('lq', 'gt')
@@ -376,11 +376,7 @@ PAPER_DATASETS: Dict[str, PaperDataset] = {
 
 
 def _read_manifest(out: str) -> Optional[dict]:
-    path = osp.join(out, MANIFEST_NAME)
-    if not osp.isfile(path):
-        return None
-    with open(path, encoding='utf-8') as f:
-        return json.load(f)
+    return load_json_if_exists(osp.join(out, MANIFEST_NAME))
 
 
 def _claim_output(out: str, identity: dict, overwrite: bool) -> None:

@@ -3,7 +3,7 @@ import json
 import os
 import os.path as osp
 import tempfile
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 
 def write_atomic(path: str, write: Callable[[str], None]) -> None:
@@ -45,6 +45,21 @@ def dump_json_atomic(obj: Any, path: str) -> None:
             f.write('\n')
 
     write_atomic(path, write)
+
+
+def load_json_if_exists(path: str) -> Optional[Any]:
+    """The JSON content of ``path``, or None when the file does not exist.
+
+    Args:
+        path (str): A JSON file (manifest, sidecar) that may be absent.
+
+    Returns:
+        Any: The parsed content, or None.
+    """
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        return json.load(f)
 
 
 def _to_builtin(value: Any) -> Any:

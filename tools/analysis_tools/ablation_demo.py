@@ -134,8 +134,9 @@ def main() -> None:
         for seed in args.seeds:
             slug = ''.join(c if c.isalnum() else '_' for c in row).strip('_')
             work_dir = osp.join(args.work_dir, slug, f'seed{seed}')
-            run = run_train_test(config, work_dir,
-                                 budget + options + [f'randomness.seed={seed}'])
+            run = run_train_test(
+                config, work_dir,
+                budget + options + [f'randomness.seed={seed}'])
             metrics = dict(run.metrics)
             if config == DISTILL_CONFIG:
                 # the config as the run used it (tools dump it, overrides in)
