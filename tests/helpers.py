@@ -84,6 +84,16 @@ TINY_GENERATORS = dict(
         type='RCDNet', num_stages=2, num_maps=4, num_aux=4, num_blocks=1,
         kernel_size=5),
     EfficientDerain=dict(type='EfficientDerain', channels=(4, 4, 4, 4, 4)),
+    # super-resolution (x2): the cascade's IR2 is a same-size network
+    EDSRNet=dict(
+        type='EDSRNet', in_channels=3, out_channels=3, mid_channels=8,
+        num_blocks=1, upscale_factor=2),
+    RRDBNet=dict(
+        type='RRDBNet', in_channels=3, out_channels=3, mid_channels=8,
+        num_blocks=1, growth_channels=4, upscale_factor=2),
+    SRCNNNet=dict(
+        type='SRCNNNet', channels=(3, 8, 4, 3), kernel_sizes=(9, 1, 5),
+        upscale_factor=2),
 )
 
 
@@ -122,3 +132,24 @@ def build_tiny_sam(checkpoint=None):
 TINY_SAM_OPTIONS = dict(
     model_type='tiny_test', points_per_side=4, pred_iou_thresh=0.0,
     stability_score_thresh=0.0, box_nms_thresh=0.9)
+
+
+def activate_teacher(model) -> None:
+    """Move a cascade's teacher off its identity initialisation.
+
+    A new cascade's IR2 is the identity (zeroed output layer or zero gate,
+    no-op SPF units), so no
+    gradient reaches IR2's or SPF's weights yet; tests of gradient routing
+    set the state a few training steps would reach.
+    """
+    import torch
+    torch.manual_seed(0)
+    if model.teacher_gate is not None:
+        model.teacher_gate.data.fill_(1.0)
+    if model.teacher_output_layer is not None:
+        layer = model.teacher_generator.get_submodule(
+            model.teacher_output_layer)
+        torch.nn.init.normal_(layer.weight, std=0.1)
+    if model.spf is not None:
+        for unit in [model.spf.input_unit, *model.spf.units]:
+            torch.nn.init.normal_(unit.proj.weight, std=0.1)

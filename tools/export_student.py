@@ -6,26 +6,34 @@ and the preprocessor's), so the *stock* MMagic config loads it, weights-only:
     python tools/export_student.py work_dirs/run/iter_N.pth student.pth
     python tools/test.py mmagic::nafnet/<stock config>.py student.pth
 
-Reading CKPT unpickles a full training checkpoint: pass only checkpoints of
-your own runs (the same trust as ``--resume``).
+CKPT is loaded weights-only (the few classes mmengine stores are
+allow-listed), so a crafted file is refused instead of running its code.
 """
 import argparse
+import pickle
+import warnings
 
 import torch
 
-import mmsamdistill  # noqa: F401  installs the checkpoint loader
-from mmengine.runner.checkpoint import CheckpointLoader
-from mmsamdistill.engine import trusted_run_checkpoints
-from mmsamdistill.utils import write_atomic
+# MMagic's imports print third-party deprecations; main() drops just those
+with warnings.catch_warnings(record=True) as _import_warnings:
+    warnings.simplefilter('always')
+    import mmsamdistill  # noqa: F401  registers the weights-only allow-list
+from mmsamdistill.engine import load_checkpoint_file
+from mmsamdistill.utils import filter_third_party_warnings, write_atomic
 
-# Parts of the cascade that exist only for training.
-DISTILLATION_ONLY = ('teacher_generator.', 'spf.', 'spd_loss.', 'sgr_loss.')
+# What the stock model (MMagic's BaseEditModel) holds; everything else of the
+# cascade (IR2, SPF, its gate, loss and weighting state) exists for training.
+STUDENT_PARTS = ('generator.', 'data_preprocessor.')
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog='CHECKPOINT is loaded weights-only: tensors and the few '
+        'classes mmengine stores are allowed, anything else is refused.')
     parser.add_argument('checkpoint', help='a CascadeDistillRestorer '
-                        'checkpoint of your own training run')
+                        'checkpoint (loaded weights-only)')
     parser.add_argument('out', help='output checkpoint of the student')
     return parser.parse_args()
 
@@ -40,12 +48,11 @@ def export_student(checkpoint: str, out: str) -> dict:
     Returns:
         dict: Number of kept and dropped tensors.
     """
-    with trusted_run_checkpoints():
-        loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
+    loaded = load_checkpoint_file(checkpoint)
     state = loaded.get('state_dict', loaded)
     student = {
         k: v
-        for k, v in state.items() if not k.startswith(DISTILLATION_ONLY)
+        for k, v in state.items() if k.startswith(STUDENT_PARTS)
     }
     if not any(k.startswith('generator.') for k in student):
         raise KeyError(f'{checkpoint} has no generator.* weights; pass a '
@@ -57,8 +64,12 @@ def export_student(checkpoint: str, out: str) -> dict:
 
 
 def main() -> None:
+    filter_third_party_warnings(_import_warnings)
     args = parse_args()
-    counts = export_student(args.checkpoint, args.out)
+    try:
+        counts = export_student(args.checkpoint, args.out)
+    except pickle.UnpicklingError as err:  # a crafted or foreign file
+        raise SystemExit(f'error: {err}')
     print(f'{args.out}: kept {counts["kept"]} student tensors, dropped '
           f'{counts["dropped"]} distillation-only tensors')
 

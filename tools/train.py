@@ -3,24 +3,39 @@
 Usage:
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--auto-scale-lr] [--cfg-options k=v ...] [--launcher pytorch]
+
+Checkpoints (``--resume``, ``load_from``) load weights-only. A non-finite
+loss or weight stops the run before it is checkpointed (NonFiniteCheckHook).
 """
 import argparse
+import warnings
 
-import mmsamdistill  # noqa: F401  (registers components, checkpoint loader)
+# MMagic's imports print third-party deprecations; main() drops just those
+with warnings.catch_warnings(record=True) as _import_warnings:
+    warnings.simplefilter('always')
+    import mmsamdistill  # noqa: F401  (registers components, ckpt loader)
+from mmsamdistill.engine import NonFiniteCheckHook, fetch_remote
 from mmsamdistill.utils import (add_runner_arguments, build_runner,
+                                filter_third_party_warnings,
                                 load_runner_config, setup_distributed_backend)
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description='Train an editing model')
+    parser = argparse.ArgumentParser(
+        description='Train an editing model',
+        epilog='Checkpoints given by --resume or load_from are loaded '
+        'weights-only (tensors and the few classes mmengine stores; '
+        'anything else is refused). A NaN or infinite loss or weight stops '
+        'training with an error naming the term and the iteration, before '
+        'that state is checkpointed.')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
         '--resume',
         nargs='?',
         type=str,
         const='auto',
-        help='resume from CKPT, or without a value from the latest '
-        'checkpoint in the work dir')
+        help='resume from CKPT (loaded weights-only), or without a value '
+        'from the latest checkpoint in the work dir')
     parser.add_argument(
         '--amp', action='store_true', help='enable mixed-precision training')
     parser.add_argument(
@@ -33,6 +48,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    filter_third_party_warnings(_import_warnings)
     args = parse_args()
     cfg = load_runner_config(args)
 
@@ -59,8 +75,14 @@ def main() -> None:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
 
+    if cfg.get('load_from'):
+        # downloaded here: mmengine's URL loader would unpickle in full
+        cfg.load_from = fetch_remote(cfg.load_from)
+
     setup_distributed_backend(cfg)
     runner = build_runner(cfg)
+    if not any(isinstance(h, NonFiniteCheckHook) for h in runner.hooks):
+        runner.register_hook(NonFiniteCheckHook())
     runner.train()
 
 

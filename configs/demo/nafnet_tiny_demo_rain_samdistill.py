@@ -1,28 +1,88 @@
-# The demo's tiny stock NAFNet trained with SAM-prior distillation: same
-# network, data order, crops, seed and iterations as
-# nafnet_tiny_demo_rain.py, so the two test results compare like for like.
-# Masks: `bash tools/run_demo.sh` writes them (SAM when a checkpoint is given,
-# Felzenszwalb otherwise) under mask_root and points this config at them.
-_base_ = ['./nafnet_tiny_demo_rain.py', '../_base_/sam_distill.py']
+# Stage B of the demo, distilled arm: the stage-A stock model upgraded with
+# SAM-prior distillation: same network, seed, data order, crops and
+# iterations as nafnet_tiny_demo_rain_finetune.py (the stock arm), started
+# from the same stage-A checkpoint (load_from; IR2 is initialised from the
+# loaded student), so the two test results compare like for like.
+# Masks: `bash tools/run_demo.sh` (or make_demo_dataset.py --masks) writes
+# them, Felzenszwalb unless a SAM checkpoint is given:
+#   train/masks_felzenszwalb       of the clean training tiles (the training
+#                                  inputs are synthesised on the fly, so the
+#                                  clean tiles' masks are the cache)
+#   test/masks_felzenszwalb_lq_rain  of the degraded test inputs: what IR2
+#                                  sees at test time (the val/test pipeline)
+#   test/masks_felzenszwalb_gt     of the test ground truths (privileged
+#                                  information; the second test loader)
+_base_ = ['./nafnet_tiny_demo_rain_finetune.py', '../_base_/sam_distill.py']
 experiment_name = 'nafnet_tiny_demo_rain_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
-mask_root = f'{_base_.data_root}/train/masks_felzenszwalb'
+mask_source_name = 'felzenszwalb'
+mask_root = f'{_base_.data_root}/train/masks_{mask_source_name}'
+test_lq = f'lq_{_base_.degradation}'
 
 model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
 
-# The stock pipeline with the mask loaded after the images and moved by the
-# same flips, transposes and crop (identical random draws, identical batches).
+# The stock pipeline with the mask loaded after the ground truth and moved
+# by the same flips, transposes and crop (identical random draws, identical
+# batches).
 masks = ['img', 'gt', _base_.sam_mask_key]
 train_pipeline = [
-    dict(type='LoadImageFromFile', key='img'),
-    dict(type='LoadImageFromFile', key='gt'),
+    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
     dict(type='LoadSAMMask', mask_root=mask_root,
          image_root=f'{_base_.data_root}/train/gt', image_key='gt'),
+    dict(type='SynthesizeDegradation', kind=_base_.degradation),
     dict(type='SetValues', dictionary=dict(scale=1)),
     dict(type='Flip', keys=masks, flip_ratio=0.5, direction='horizontal'),
     dict(type='Flip', keys=masks, flip_ratio=0.5, direction='vertical'),
     dict(type='RandomTransposeHW', keys=masks, transpose_ratio=0.5),
-    dict(type='PairedRandomCropWithMasks', gt_patch_size=64),
+    dict(type='PairedRandomCropWithMasks', gt_patch_size=_base_.crop_size),
     dict(type='PackInputs', data_keys=[_base_.sam_mask_key])
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+
+
+# Val/test: the stock inputs plus masks, so the restorer also returns IR2's
+# restoration (teacher_pred_img). The stock metrics keep scoring IR1 (the
+# network that ships) under their usual names; IR2 is scored under prefixes.
+def _test_pipeline(masks_of):
+    image_key, folder = dict(lq=('img', test_lq), gt=('gt', 'gt'))[masks_of]
+    name = f'masks_{mask_source_name}_{folder}'
+    return [
+        dict(type='LoadImageFromFile', key='img', channel_order='rgb'),
+        dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
+        dict(type='LoadSAMMask', mask_root=f'{_base_.data_root}/test/{name}',
+             image_root=f'{_base_.data_root}/test/{folder}',
+             image_key=image_key, on_missing='error'),
+        dict(type='PackInputs', data_keys=[_base_.sam_mask_key])
+    ]
+
+
+def _test_loader(masks_of):
+    return dict(
+        num_workers=1, persistent_workers=False, drop_last=False,
+        sampler=dict(type='DefaultSampler', shuffle=False),
+        dataset=dict(
+            type='BasicImageDataset', metainfo=_base_.demo_metainfo,
+            data_root=f'{_base_.data_root}/test',
+            data_prefix=dict(gt='gt', img=test_lq),
+            pipeline=_test_pipeline(masks_of)))
+
+
+def _teacher_metrics(prefix):
+    return [
+        dict(type='PSNR', pred_key='teacher_pred_img', prefix=prefix),
+        dict(type='SSIM', pred_key='teacher_pred_img', prefix=prefix)
+    ]
+
+
+student_metrics = [dict(type='MAE'), dict(type='PSNR'), dict(type='SSIM')]
+# IR2 with the masks of its input, as a deployed teacher would have them.
+val_dataloader = _test_loader('lq')
+val_evaluator = student_metrics + _teacher_metrics('teacher')
+# Test: the same, plus IR2 given the ground truths' masks (privileged
+# information: what the training masks were made from).
+test_dataloader = [_test_loader('lq'), _test_loader('gt')]
+test_evaluator = [
+    student_metrics + _teacher_metrics('teacher'),
+    _teacher_metrics('teacher_gt_masks')
+]
+test_cfg = dict(type='MultiTestLoop')

@@ -1,16 +1,14 @@
 """Load a checkpoint of your own training run into a model, checked."""
 from torch import nn
-from mmengine.runner.checkpoint import CheckpointLoader
 
-from ..engine import trusted_run_checkpoints
+from ..engine.checkpoint_loading import load_state_dict_file
 
 
 def load_run_checkpoint(model: nn.Module, checkpoint: str) -> None:
-    """Load every weight of ``model`` from a run checkpoint.
+    """Load every weight of ``model`` from a run checkpoint, weights-only.
 
-    The file is unpickled in full (the trust of ``--resume``): pass only
-    checkpoints of your own runs. Weights of frozen helpers that live outside
-    the module tree (VGG, SAM) are not in checkpoints and not expected.
+    Weights of frozen helpers that live outside the module tree (VGG, SAM)
+    are not in checkpoints and not expected.
 
     Args:
         model (nn.Module): The model built from the run's config.
@@ -20,9 +18,7 @@ def load_run_checkpoint(model: nn.Module, checkpoint: str) -> None:
         KeyError: The checkpoint lacks weights of ``model`` (another config,
             or ablation overrides missing from the config).
     """
-    with trusted_run_checkpoints():
-        loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
-    state = loaded.get('state_dict', loaded)
+    state = load_state_dict_file(checkpoint)
     missing = model.load_state_dict(state, strict=False).missing_keys
     if missing:
         raise KeyError(f'{checkpoint} lacks {len(missing)} weights of the '

@@ -1,15 +1,15 @@
 """Run, time and count the student (IR1) of a trained config."""
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
 from mmengine import Config
-from mmengine.runner.checkpoint import CheckpointLoader
 from torch import nn
 
 from mmagic.registry import MODELS
-from ..engine import trusted_run_checkpoints
+from mmagic.structures import DataSample
+from ..engine.checkpoint_loading import load_state_dict_file
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -17,35 +17,70 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+def _test_image_loading(cfg: Config) -> Tuple[str, str]:
+    """(channel order, color type) the config's test pipeline loads ``img``
+    with; MMagic's restoration configs load RGB, the default here."""
+    pipelines = []
+    for loader in ('test_dataloader', 'val_dataloader'):
+        loaders = cfg.get(loader)
+        for one in (loaders if isinstance(loaders, (list, tuple)) else
+                    [loaders]):
+            dataset = (one or {}).get('dataset') or {}
+            pipelines.append(dataset.get('pipeline') or [])
+    pipelines.append(cfg.get('test_pipeline') or [])
+    for pipeline in pipelines:
+        for step in pipeline:
+            if (isinstance(step, dict) and step.get('type') in (
+                    'LoadImageFromFile', 'mmagic.LoadImageFromFile')
+                    and step.get('key', 'img') == 'img'):
+                return (step.get('channel_order', 'bgr'),
+                        step.get('color_type', 'color'))
+    return 'rgb', 'color'
+
+
 class StudentRestorer:
-    """The generator of a config (IR1 for the cascade), with its weights.
+    """The stock restorer of a config's generator (IR1 for the cascade).
 
     Only the network that runs at inference is built: for a
-    ``CascadeDistillRestorer`` that is IR1, exactly the stock generator.
+    ``CascadeDistillRestorer`` that is IR1, exactly the stock generator. It
+    runs through MMagic's own inference path -- a ``BaseEditModel`` with the
+    config's ``data_preprocessor`` (per-channel mean/std, channel order,
+    padding) and its ``destruct`` -- fed as the config's test pipeline
+    would feed it.
 
     Args:
-        config (str | Config): The training config.
-        checkpoint (str): A checkpoint of your own run of that config
-            (unpickled in full, the trust of ``--resume``).
+        config (str | Config): The training config (cascade or stock).
+        checkpoint (str): A checkpoint of a run of that config, or an
+            exported student; loaded weights-only.
         device (str): Device. Defaults to 'cpu'.
     """
 
     def __init__(self, config, checkpoint: str, device: str = 'cpu') -> None:
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
-        self.generator = MODELS.build(cfg.model.generator).to(device).eval()
-        with trusted_run_checkpoints():
-            loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
-        state = loaded.get('state_dict', loaded)
+        preprocessor = dict(
+            cfg.model.get('data_preprocessor') or dict(
+                type='DataPreprocessor'))
+        if preprocessor['type'] in ('DataPreprocessor',
+                                    'mmagic.DataPreprocessor'):
+            preprocessor['data_keys'] = None  # no ground truth here
+        self.model = MODELS.build(
+            dict(
+                type='BaseEditModel',
+                generator=cfg.model.generator,
+                pixel_loss=cfg.model.get('pixel_loss') or dict(
+                    type='L1Loss'),
+                data_preprocessor=preprocessor))
+        state = load_state_dict_file(checkpoint)
         own = {
             k[len('generator.'):]: v
             for k, v in state.items() if k.startswith('generator.')
         }
         if not own:
             raise KeyError(f'{checkpoint} has no generator.* weights')
-        self.generator.load_state_dict(own)
-        preprocessor = cfg.model.get('data_preprocessor') or {}
-        self.mean = float(np.mean(preprocessor.get('mean', [0.])))
-        self.std = float(np.mean(preprocessor.get('std', [255.])))
+        self.model.generator.load_state_dict(own)
+        self.model.to(device).eval()
+        self.generator = self.model.generator
+        self.channel_order, self.color_type = _test_image_loading(cfg)
         self.device = device
 
     @torch.no_grad()
@@ -53,16 +88,23 @@ class StudentRestorer:
         """Restore one image.
 
         Args:
-            image_rgb (np.ndarray): (H, W, 3) uint8 RGB, as MMagic's test
-                pipelines load it.
+            image_rgb (np.ndarray): (H, W, 3) uint8 RGB image.
 
         Returns:
             np.ndarray: (H, W, 3) uint8 RGB restored image.
         """
-        x = torch.from_numpy(image_rgb).permute(2, 0, 1)[None].float()
-        x = (x.to(self.device) - self.mean) / self.std
-        out = self.generator(x)[0] * self.std + self.mean
-        return out.clamp(0, 255).round().byte().permute(1, 2, 0).cpu().numpy()
+        order = self.channel_order.lower()
+        image = image_rgb if order == 'rgb' else image_rgb[..., ::-1]
+        inputs = torch.from_numpy(np.ascontiguousarray(image)).permute(
+            2, 0, 1)
+        sample = DataSample(metainfo=dict(
+            img_channel_order=order, img_color_type=self.color_type,
+            ori_img_shape=image.shape))
+        output = self.model.test_step(
+            dict(inputs=[inputs], data_samples=[sample]))[0]
+        # destruct returns BGR, like MMagic's pred_img
+        restored = output.output.pred_img.round().byte().permute(1, 2, 0)
+        return restored.cpu().numpy()[..., ::-1].copy()
 
 
 def time_inference(network: nn.Module,

@@ -33,8 +33,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 from PIL import Image
 
-from ..utils import (dump_json_atomic, load_json_if_exists,
-                     write_atomic)
+from ..utils import write_atomic
+from .dataset_manifest import DatasetManifest
 
 MANIFEST_NAME = 'cityscapes_syn.json'
 ROLES = ('lq', 'gt', 'seg')
@@ -172,31 +172,6 @@ def list_cityscapes_syn(rain_root: str,
     return samples
 
 
-def _read_manifest(out: str) -> Optional[dict]:
-    return load_json_if_exists(osp.join(out, MANIFEST_NAME))
-
-
-def _claim_output(out: str, identity: dict, overwrite: bool) -> None:
-    """Refuse an ``out`` made from something else, unless ``overwrite``."""
-    manifest = _read_manifest(out)
-    ours = [osp.join(out, split, role) for split in SPLITS for role in ROLES]
-    if manifest is not None:
-        same = all(manifest.get(k) == v for k, v in identity.items())
-    else:
-        same = not any(osp.isdir(folder) and os.listdir(folder)
-                       for folder in ours)
-    if same:
-        return
-    if not overwrite:
-        raise FileExistsError(
-            f'{out} already holds a dataset made from something else '
-            f'({manifest or "no " + MANIFEST_NAME}); choose another --out or '
-            'pass --overwrite to replace its lq/gt/seg folders')
-    for folder in ours:
-        if osp.isdir(folder):
-            shutil.rmtree(folder)
-
-
 def image_size(path: str) -> Tuple[int, int]:
     """(width, height) of an image file, read from its header."""
     with Image.open(path) as image:
@@ -323,9 +298,11 @@ def prepare_cityscapes_syn(rain_root: str,
                     rain_root=rain_root, cityscapes_root=cityscapes_root,
                     mode='copy' if copy else 'symlink',
                     resize_to_lq=resize_to_lq, splits=sorted(splits))
-    _claim_output(out, identity, overwrite)
-    manifest = osp.join(out, MANIFEST_NAME)
-    dump_json_atomic(dict(identity, complete=False), manifest)
+    manifest = DatasetManifest(
+        out, MANIFEST_NAME, identity,
+        [osp.join(split, role) for split in SPLITS for role in ROLES])
+    manifest.claim(overwrite)
+    manifest.start()
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
@@ -347,6 +324,6 @@ def prepare_cityscapes_syn(rain_root: str,
     counts: Dict[str, int] = {
         split: sum(s.split == split for s in samples) for split in splits
     }
-    dump_json_atomic(dict(identity, complete=True, counts=counts), manifest)
+    manifest.finish(counts)
     return dict(out=out, counts=counts, official_counts=OFFICIAL_COUNTS,
                 written=written, skipped=skipped, removed=removed)

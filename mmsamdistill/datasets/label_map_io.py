@@ -1,14 +1,20 @@
-"""SAM masks on disk: uint16 label maps, one PNG per image, plus a sidecar.
+"""The SAM label-map format, in one place: files, sidecar and mask channels.
 
 A label map paints the masks largest first, so small objects stay on top;
-0 means "no mask here". The sidecar (``SIDECAR_NAME`` in the mask root)
+0 means "no mask here". On disk: one uint16 PNG per image, mirroring the
+image folder, plus a sidecar (``SIDECAR_NAME`` in the mask root) that
 records the mask source, model and settings, so a stale cache is detected.
+In the model: :func:`label_map_to_masks` turns a batch of label maps into N
+one-hot channels. The datasets, the mask generators (priors) and the model
+all use this module.
 """
 import os.path as osp
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Tuple
 
 import cv2
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from ..utils import (dump_json_atomic, load_json_if_exists,
                      write_atomic)
@@ -17,6 +23,39 @@ SIDECAR_NAME = 'sam_masks.json'
 MAX_LABELS = np.iinfo(np.uint16).max
 GENERATE_COMMAND = ('python tools/misc/generate_sam_masks.py IMAGE_FOLDER '
                     'MASK_ROOT --generator sam --options checkpoint=...')
+# Rerun with the cache's settings: redoes missing masks and existing ones
+# that are unreadable or of the wrong size (--verify decodes every mask).
+REPAIR_COMMAND = ('python tools/misc/generate_sam_masks.py IMAGE_FOLDER '
+                  'MASK_ROOT --verify ... (the options that made the cache)')
+
+
+# Where LoadSAMMask looks by default: next to the image's dataset folder.
+DEFAULT_MASK_ROOT = '{image_root}_sam_masks'
+
+
+def dataset_folder(image_path: str, sample_key: Optional[str] = None) -> str:
+    """The folder an image's dataset path is relative to.
+
+    MMagic's ``BasicImageDataset`` names each sample by ``key``, its path
+    relative to ``data_root/data_prefix[...]`` without extension; removing
+    it from the image's path gives that folder. Without a matching key, the
+    image's own folder.
+
+    Args:
+        image_path (str): The image file.
+        sample_key (str, optional): The dataset's ``key`` of the sample.
+
+    Returns:
+        str: The folder (normalised, no trailing separator).
+    """
+    stem = osp.normpath(osp.splitext(image_path)[0])
+    if sample_key:
+        relative = osp.normpath(str(sample_key))
+        if stem == relative:
+            return '.'
+        if stem.endswith(osp.sep + relative):
+            return stem[:-len(relative) - 1] or osp.sep
+    return osp.dirname(osp.normpath(image_path)) or '.'
 
 
 def mirrored_mask_path(image_path: str,
@@ -115,5 +154,61 @@ def write_sidecar(mask_root: str, meta: dict) -> None:
 
 
 def read_sidecar(mask_root: str) -> Optional[dict]:
-    """The sidecar of ``mask_root``, or None when there is none."""
-    return load_json_if_exists(osp.join(mask_root, SIDECAR_NAME))
+    """The sidecar of ``mask_root``, or None when there is none.
+
+    Raises:
+        ValueError: The sidecar is corrupt; the message names it and the fix.
+    """
+    path = osp.join(mask_root, SIDECAR_NAME)
+    try:
+        return load_json_if_exists(path)
+    except ValueError as err:
+        raise ValueError(
+            f'{err}: the settings of the masks under {mask_root} are '
+            'unknown. Regenerate the cache: rerun '
+            'tools/misc/generate_sam_masks.py with your settings and '
+            '--overwrite (or delete the file and rerun).') from err
+
+
+def label_map_to_masks(labels: torch.Tensor,
+                       num_masks: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Turn label maps into a fixed number of one-hot mask channels.
+
+    Labels are ranked per image by their area in this (cropped) sample; the
+    ``num_masks - 1`` largest each get a channel and the rest are merged into
+    the last one, so batches stack whatever the number of SAM masks. Label 0
+    means "not covered by any mask" and gets no channel.
+
+    Args:
+        labels (Tensor): (B, 1, H, W) or (B, H, W) integer label maps.
+        num_masks (int): Number of output channels N (>= 1).
+
+    Returns:
+        tuple[Tensor, Tensor]: (B, N, H, W) float masks in {0, 1} and the
+        (B, N) bool validity of each channel (non-empty).
+    """
+    if num_masks < 1:
+        raise ValueError(f'num_masks must be >= 1, got {num_masks}')
+    if labels.dim() == 4:
+        if labels.size(1) != 1:
+            raise ValueError('label maps must have one channel, got shape '
+                             f'{tuple(labels.shape)}')
+        labels = labels[:, 0]
+    labels = labels.long()
+    batch = labels.size(0)
+    flat = labels.flatten(1)
+    num_labels = int(flat.max()) + 1 if flat.numel() else 1
+    area = torch.zeros(batch, num_labels, device=labels.device)
+    area.scatter_add_(1, flat, torch.ones_like(flat, dtype=area.dtype))
+    area[:, 0] = -1  # uncovered pixels sort last and get no channel
+    order = area.argsort(dim=1, descending=True)
+    rank = torch.empty_like(order)
+    rank.scatter_(1, order, torch.arange(num_labels, device=labels.device)
+                  .expand(batch, -1).contiguous())
+    channel = rank.clamp(max=num_masks - 1)
+    channel[:, 0] = num_masks  # a spare channel, dropped below
+    pixel_channel = channel.gather(1, flat).view_as(labels)
+    masks = F.one_hot(pixel_channel, num_masks + 1)[..., :num_masks]
+    masks = masks.permute(0, 3, 1, 2).float()
+    valid = masks.flatten(2).amax(dim=2) > 0
+    return masks, valid

@@ -1,15 +1,17 @@
 """Write the SAM mask cache of a set of images: resumable, atomic, sharded."""
-import glob
 import os
 import os.path as osp
+import struct
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from ..utils.file_io import (host_name, owner_is_dead,
+                             remove_dead_temp_files)
 from .label_map_io import (SIDECAR_NAME, mirrored_mask_path, read_sidecar,
                            write_label_map, write_sidecar)
 
@@ -36,11 +38,155 @@ def read_rgb(path: str) -> np.ndarray:
 
 
 def remove_stale_temp_files(path: str) -> None:
-    """Delete temp files a killed writer of ``path`` left behind."""
-    folder, name = osp.split(path)
-    for leftover in glob.glob(osp.join(glob.escape(folder),
-                                       f'.{glob.escape(name)}.*.tmp*')):
-        os.remove(leftover)
+    """Delete the temp files and claims dead writers of ``path`` left.
+
+    Files of live writers -- another run on the same mask root, on this
+    machine or (until :data:`~mmsamdistill.utils.STALE_AGE`) another -- stay.
+    """
+    remove_dead_temp_files(path)
+    claim = claim_path(path)
+    owner = _claim_owner(claim)
+    if owner is not None and owner_is_dead(*owner, claim):
+        _remove_quietly(claim)
+
+
+def claim_path(mask_path: str) -> str:
+    """The claim file a run holds while it computes ``mask_path``."""
+    folder, name = osp.split(mask_path)
+    return osp.join(folder, f'.{name}.claim')
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+def _claim_owner(claim: str) -> Optional[Tuple[str, int]]:
+    """(host, pid) recorded in a claim file; None when there is none."""
+    try:
+        with open(claim, encoding='utf-8') as f:
+            host, pid = f.read().split()
+        return host, int(pid)
+    except FileNotFoundError:
+        return None
+    except ValueError:  # not written by this version: only its age tells
+        return '', 0
+
+
+def try_claim(mask_path: str) -> bool:
+    """Claim ``mask_path`` for this process; False when a live run has it.
+
+    Two runs on one mask root (without torchrun sharding) thus share the
+    images instead of both computing every one. A claim of a dead process
+    is taken over.
+    """
+    claim = claim_path(mask_path)
+    os.makedirs(osp.dirname(claim) or '.', exist_ok=True)
+    # Written in full first, then hard-linked (which fails if the claim
+    # exists): a claim is never half-written. Named like write_atomic's temp
+    # files, so that a killed run's leftover is removed as theirs are.
+    mine = f'{claim}.~{host_name()}~{os.getpid()}~.tmp'
+    with open(mine, 'w', encoding='utf-8') as f:
+        f.write(f'{host_name()} {os.getpid()}\n')
+    try:
+        for _ in range(2):
+            try:
+                try:
+                    os.link(mine, claim)
+                except FileExistsError:
+                    raise
+                except OSError:  # no hard links here: exclusive create
+                    fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                 0o666)
+                    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+                        f.write(f'{host_name()} {os.getpid()}\n')
+                return True
+            except FileExistsError:
+                owner = _claim_owner(claim)
+                if owner is not None and not owner_is_dead(*owner, claim):
+                    return False
+                # of several runs taking over, only one wins the rename
+                dead = f'{mine}.dead'
+                try:
+                    os.replace(claim, dead)
+                except FileNotFoundError:
+                    pass
+                _remove_quietly(dead)
+        return False
+    finally:
+        _remove_quietly(mine)
+
+
+def release_claim(mask_path: str) -> None:
+    """Drop this process's claim of ``mask_path``."""
+    _remove_quietly(claim_path(mask_path))
+
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+_PNG_END = b'\x00\x00\x00\x00IEND\xaeB`\x82'
+
+
+def image_size(path: str) -> Optional[Tuple[int, int]]:
+    """(H, W) of an image as ``cv2.imread`` returns it, from its header.
+
+    EXIF orientation is applied as OpenCV does; None when unreadable.
+    """
+    try:
+        from PIL import Image
+        with Image.open(path) as image:
+            width, height = image.size
+            if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                width, height = height, width
+            return height, width
+    except Exception:
+        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        return None if image is None else image.shape[:2]
+
+
+def mask_problem(mask_path: str, image_path: str,
+                 decode: bool = False) -> Optional[str]:
+    """What is wrong with an existing mask file, or None if it is fine.
+
+    The default check is cheap (no decoding): the PNG header says a
+    single-channel image of its image's size and the file ends with the PNG
+    end chunk (a truncated copy does not). ``decode`` also reads every pixel.
+
+    Args:
+        mask_path (str): The label map.
+        image_path (str): The image it was computed from.
+        decode (bool): Decode the whole file. Defaults to False.
+
+    Returns:
+        str | None: A short reason (``'truncated'``, ``'32x32, its image is
+        64x64'``...), or None.
+    """
+    try:
+        with open(mask_path, 'rb') as f:
+            head = f.read(26)
+            f.seek(0, os.SEEK_END)
+            if f.tell() < 45:
+                return 'truncated'
+            f.seek(-12, os.SEEK_END)
+            tail = f.read(12)
+    except OSError as err:
+        return f'unreadable ({err.strerror})'
+    if head[:8] != _PNG_SIGNATURE or head[12:16] != b'IHDR':
+        return 'not a PNG file'
+    if tail != _PNG_END:
+        return 'truncated'
+    width, height = struct.unpack('>II', head[16:24])
+    if head[25] != 0:  # PNG colour type 0: grayscale
+        return 'not a single-channel label map'
+    size = image_size(image_path)
+    if size is not None and size != (height, width):
+        return (f'{height}x{width}, its image is {size[0]}x{size[1]}')
+    if decode:
+        label_map = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
+        if label_map is None or label_map.shape[:2] != (height, width):
+            return 'corrupt (cannot be decoded)'
+    return None
 
 
 def check_sidecar(mask_root: str, settings: Dict, overwrite: bool) -> bool:
@@ -77,14 +223,18 @@ def generate_mask_cache(generator: Callable,
                         world_size: int = 1,
                         batch_size: int = 1,
                         overwrite: bool = False,
-                        progress: bool = True) -> Dict:
+                        progress: bool = True,
+                        verify: bool = False) -> Dict:
     """Compute the label maps of this process's share of ``image_paths``.
 
     Rank ``r`` of ``world_size`` takes images ``r, r + world_size, ...``: the
     shares are disjoint and cover every image. Images whose mask exists under
-    matching settings are skipped, so a stopped run resumes where it was;
-    every file is written to a temp name and renamed, so a kill leaves no
-    partial mask.
+    matching settings, is a readable single-channel PNG and has its image's
+    size are skipped, so a stopped run resumes where it was; a mask that
+    fails that check is redone (``repaired``). Every file is written to a
+    temp name and renamed, so a kill leaves no partial mask; only temp files
+    of dead writers are removed. Each image is claimed while it is computed,
+    so runs started side by side on one mask root share the work.
 
     Args:
         generator: A mask generator (``generate_batch(list of RGB images)``).
@@ -97,10 +247,14 @@ def generate_mask_cache(generator: Callable,
         batch_size (int): Images handed to the generator at once.
         overwrite (bool): Regenerate masks of stale (or any) settings.
         progress (bool): Show a progress bar with images/s and ETA.
+        verify (bool): Decode every existing mask instead of checking its
+            header, size and end only. Defaults to False.
 
     Returns:
-        dict: ``images`` (this share), ``written``, ``skipped``,
-        ``masks_per_image`` (mean over written), ``seconds``.
+        dict: ``images`` (this share), ``written`` (including ``repaired``),
+        ``skipped`` (already done), ``repaired`` (bad masks redone),
+        ``busy`` (left to another live run), ``masks_per_image`` (mean over
+        written), ``seconds``.
     """
     keep = check_sidecar(mask_root, settings, overwrite)
     if rank == 0:
@@ -109,26 +263,65 @@ def generate_mask_cache(generator: Callable,
     todo = [(p, mirrored_mask_path(p, mask_root, image_root)) for p in share]
     for _, mask_path in todo:
         remove_stale_temp_files(mask_path)
+    repaired = set()
     if keep:
-        todo = [(p, m) for p, m in todo if not osp.isfile(m)]
+        kept = []
+        for image_path, mask_path in todo:
+            if not osp.isfile(mask_path):
+                kept.append((image_path, mask_path))
+            elif mask_problem(mask_path, image_path, decode=verify):
+                repaired.add(mask_path)
+                kept.append((image_path, mask_path))
+        todo = kept
     start = time.perf_counter()
     bar = None
     if progress and todo:
         bar = ProgressBar(len(todo), file=sys.stdout)
-    counts = []
-    for first in range(0, len(todo), batch_size):
-        batch = todo[first:first + batch_size]
-        label_maps = generator.generate_batch([read_rgb(p) for p, _ in batch])
-        for (_, mask_path), label_map in zip(batch, label_maps):
-            write_label_map(mask_path, label_map)
-            counts.append(len(np.unique(label_map[label_map > 0])))
-            if bar is not None:
-                bar.update()
+    counts, busy, written_paths = [], 0, []
+    pending = list(reversed(todo))
+    claimed: List[str] = []
+    try:
+        while pending:
+            batch = []
+            while pending and len(batch) < batch_size:
+                image_path, mask_path = pending.pop()
+                if not try_claim(mask_path):
+                    busy += 1  # another live run computes it now
+                    if bar is not None:
+                        bar.update()
+                    continue
+                claimed.append(mask_path)
+                if (keep and mask_path not in repaired
+                        and osp.isfile(mask_path)):  # finished meanwhile
+                    release_claim(mask_path)
+                    claimed.remove(mask_path)
+                    if bar is not None:
+                        bar.update()
+                    continue
+                batch.append((image_path, mask_path))
+            if not batch:
+                continue
+            label_maps = generator.generate_batch(
+                [read_rgb(p) for p, _ in batch])
+            for (_, mask_path), label_map in zip(batch, label_maps):
+                write_label_map(mask_path, label_map)
+                written_paths.append(mask_path)
+                release_claim(mask_path)
+                claimed.remove(mask_path)
+                counts.append(len(np.unique(label_map[label_map > 0])))
+                if bar is not None:
+                    bar.update()
+    finally:
+        for mask_path in claimed:
+            release_claim(mask_path)
     if bar is not None:
         print()
+    written = len(counts)
     return dict(
         images=len(share),
-        written=len(todo),
-        skipped=len(share) - len(todo),
+        written=written,
+        skipped=len(share) - written - busy,
+        repaired=len(repaired.intersection(written_paths)),
+        busy=busy,
         masks_per_image=float(np.mean(counts)) if counts else 0.0,
         seconds=time.perf_counter() - start)

@@ -21,7 +21,6 @@ import os
 import os.path as osp
 import re
 import shutil
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
@@ -29,8 +28,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import cv2
 import numpy as np
 
-from ..utils import (dump_json_atomic, load_json_if_exists,
-                     write_atomic)
+from ..utils import write_atomic
+from .dataset_manifest import DatasetManifest
 
 SPLITS = ('train', 'test')
 ROLES = ('lq', 'gt')
@@ -375,44 +374,6 @@ PAPER_DATASETS: Dict[str, PaperDataset] = {
 # --- Writing the unified layout ----------------------------------------------
 
 
-def _read_manifest(out: str) -> Optional[dict]:
-    return load_json_if_exists(osp.join(out, MANIFEST_NAME))
-
-
-def _claim_output(out: str, identity: dict, overwrite: bool) -> None:
-    """Make the lq/gt folders of ``out`` ours: unused, holding the same
-    conversion, or replaced on request. Other content of ``out`` (e.g.
-    MMagic's own ``gopro/{train,test}/{blur,sharp}``) is left alone."""
-    existing = _read_manifest(out)
-    if existing is not None and all(
-            existing.get(k) == v for k, v in identity.items()):
-        return  # a re-run (or a resumed run) of the same conversion
-    used = [
-        osp.join(out, split, role) for split in SPLITS for role in ROLES
-        if osp.isdir(osp.join(out, split, role))
-        and os.listdir(osp.join(out, split, role))
-    ]
-    if existing is None and not used:
-        return
-    if not overwrite:
-        held = (f'files not made by this converter in {used[0]}'
-                if existing is None else
-                f"{existing.get('dataset')} from {existing.get('source')} "
-                f"({existing.get('mode')})")
-        raise FileExistsError(
-            f'{out} already holds {held}. Pass --overwrite to replace its '
-            'lq/gt folders, or choose another --out.')
-    for split in SPLITS:
-        for role in ROLES:
-            shutil.rmtree(osp.join(out, split, role), ignore_errors=True)
-    if osp.isfile(osp.join(out, MANIFEST_NAME)):
-        os.remove(osp.join(out, MANIFEST_NAME))
-    if osp.isdir(osp.join(out, 'train', 'sam_masks')):
-        warnings.warn(f'{out}/train/sam_masks was made for the replaced '
-                      'images; regenerate it with '
-                      'tools/misc/generate_sam_masks.py --overwrite')
-
-
 def _link(target: str) -> Callable[[str], None]:
 
     def write(tmp: str) -> None:
@@ -528,9 +489,12 @@ def prepare_paper_dataset(dataset: str,
     identity = dict(dataset=dataset,
                     source=src,
                     mode='copy' if copy else 'symlink')
-    _claim_output(out, identity, overwrite)
-    dump_json_atomic(dict(identity, complete=False),
-                     osp.join(out, MANIFEST_NAME))
+    manifest = DatasetManifest(
+        out, MANIFEST_NAME, identity,
+        [osp.join(split, role) for split in SPLITS for role in ROLES],
+        derived=[osp.join('train', 'sam_masks')])
+    manifest.claim(overwrite)
+    manifest.start()
     bar = None
     if progress:
         from mmengine.utils import ProgressBar
@@ -548,8 +512,7 @@ def prepare_paper_dataset(dataset: str,
             bar.update()
     removed = _remove_extras(out, pairs)
     counts = {split: sum(p.split == split for p in pairs) for split in SPLITS}
-    dump_json_atomic(dict(identity, complete=True, counts=counts),
-                     osp.join(out, MANIFEST_NAME))
+    manifest.finish(counts)
     return dict(dataset=dataset,
                 out=out,
                 counts=counts,

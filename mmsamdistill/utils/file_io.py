@@ -1,16 +1,127 @@
-"""Atomic file writes: a reader never sees a half-written file."""
+"""Atomic file writes: a reader never sees a half-written file.
+
+Temp files are named after their writer, ``.<name>.~<host>~<pid>~<random>
+.tmp<ext>``, so a later run can tell the leftovers of a killed writer (its
+process is gone) from the file a live writer is still producing.
+"""
+import glob
 import json
 import os
 import os.path as osp
-import tempfile
+import re
+import secrets
+import socket
+import time
 from typing import Any, Callable, Optional
+
+#: Temp files or claims older than this (seconds) are dead whoever made them.
+STALE_AGE = 24 * 3600
+_OWNER = re.compile(r'\.~(?P<host>[A-Za-z0-9_.-]*)~(?P<pid>\d+)~')
+
+
+def host_name() -> str:
+    """This machine's name as it appears in temp and claim files."""
+    return re.sub(r'[^A-Za-z0-9_.-]', '_', socket.gethostname())[:64]
+
+
+def _owner_tag() -> str:
+    return f'~{host_name()}~{os.getpid()}~'
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def owner_is_dead(host: str, pid: int, path: str,
+                  max_age: float = STALE_AGE) -> bool:
+    """Whether the writer ``pid`` on ``host`` of ``path`` is provably gone.
+
+    Only a writer on this machine can be checked; any file older than
+    ``max_age`` seconds counts as dead.
+    """
+    try:
+        age = time.time() - os.lstat(path).st_mtime
+    except FileNotFoundError:
+        return False
+    if age > max_age:
+        return True
+    return host == host_name() and not process_alive(pid)
+
+
+def temp_file_is_dead(path: str, max_age: float = STALE_AGE) -> bool:
+    """Whether a temp file of :func:`write_atomic` was left by a dead writer.
+
+    Args:
+        path (str): The temp file.
+        max_age (float): Age in seconds after which it is dead anyway (also
+            the only test for temp names without a writer).
+    """
+    match = _OWNER.search(osp.basename(path))
+    if match is None:
+        try:
+            return time.time() - os.lstat(path).st_mtime > max_age
+        except FileNotFoundError:
+            return False
+    return owner_is_dead(match['host'], int(match['pid']), path, max_age)
+
+
+def remove_dead_temp_files(path: str, max_age: float = STALE_AGE) -> int:
+    """Delete the temp files that dead writers of ``path`` left behind.
+
+    Temp files of live writers (another run still writing ``path``) stay.
+
+    Args:
+        path (str): The final file.
+        max_age (float): See :func:`temp_file_is_dead`.
+
+    Returns:
+        int: Number of files removed.
+    """
+    folder, name = osp.split(path)
+    removed = 0
+    for leftover in glob.glob(osp.join(glob.escape(folder),
+                                       f'.{glob.escape(name)}.*.tmp*')):
+        if temp_file_is_dead(leftover, max_age):
+            try:
+                os.remove(leftover)
+                removed += 1
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _create_temp(path: str) -> str:
+    folder, name = osp.split(osp.abspath(path))
+    suffix = osp.splitext(path)[1]
+    while True:
+        tmp = osp.join(
+            folder, f'.{name}.{_owner_tag()}{secrets.token_hex(4)}'
+            f'.tmp{suffix}')
+        try:
+            # mode 0o666 minus the umask, as open() would create it
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                             0o666))
+            return tmp
+        except FileExistsError:
+            continue
 
 
 def write_atomic(path: str, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename.
 
     The rename is atomic on POSIX file systems, so an interrupted run leaves
-    either the old file or the complete new one, never a partial one.
+    either the old file or the complete new one, never a partial one. The
+    file gets the permissions a plain ``open(path, 'w')`` would give a new
+    file (``0o666`` minus the umask).
 
     Args:
         path (str): Final file path; its folder is created if missing.
@@ -18,15 +129,12 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    suffix = osp.splitext(path)[1]
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(path)}.', suffix=f'.tmp{suffix}', dir=folder)
-    os.close(fd)
+    tmp = _create_temp(path)
     try:
         write(tmp)
         os.replace(tmp, path)
     except BaseException:
-        if osp.exists(tmp):
+        if osp.lexists(tmp):
             os.remove(tmp)
         raise
 
@@ -55,11 +163,17 @@ def load_json_if_exists(path: str) -> Optional[Any]:
 
     Returns:
         Any: The parsed content, or None.
+
+    Raises:
+        ValueError: The file is not valid JSON (the message names it).
     """
     if not osp.isfile(path):
         return None
     with open(path, encoding='utf-8') as f:
-        return json.load(f)
+        try:
+            return json.load(f)
+        except ValueError as err:  # JSONDecodeError, bad UTF-8
+            raise ValueError(f'{path} is not valid JSON ({err})') from err
 
 
 def _to_builtin(value: Any) -> Any:

@@ -2,13 +2,14 @@
 import argparse
 import os
 import os.path as osp
+import re
+import warnings
+from typing import Iterable, List
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
-
-from ..engine import TrustedResumeRunner
 
 
 def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +33,97 @@ def add_runner_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+# Warnings that third-party packages print on every tool run (import-time
+# deprecations of diffusers, transformers and torch.jit as MMagic imports
+# them, setuptools' pkg_resources notice as mmengine resolves `mmagic::`
+# paths). The tools hide these -- and only these, never ours -- so that
+# their own output shows; the package itself filters nothing.
+THIRD_PARTY_WARNINGS = (
+    dict(category=FutureWarning,
+         module=r'(diffusers|transformers|huggingface_hub|torch\.jit)(\.|$)'),
+    dict(category=UserWarning, message=r'pkg_resources is deprecated'),
+    dict(category=DeprecationWarning, message=r'.*pkg_resources'),
+    dict(category=DeprecationWarning, module=r'pkg_resources(\.|$)'),
+    dict(category=DeprecationWarning, message=r'`np\.bool8` is a deprecated'),
+)
+
+
+_PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def is_third_party_warning(message: warnings.WarningMessage) -> bool:
+    """Whether a caught warning is one of :data:`THIRD_PARTY_WARNINGS`."""
+    if osp.abspath(message.filename).startswith(_PACKAGE_DIR + os.sep):
+        return False  # ours are always shown
+    module = osp.splitext(message.filename)[0].replace(os.sep, '.')
+    for rule in THIRD_PARTY_WARNINGS:
+        if not issubclass(message.category, rule['category']):
+            continue
+        if 'message' in rule and not re.match(
+                rule['message'], str(message.message)):
+            continue
+        if 'module' in rule and not re.search(
+                r'(^|\.)' + rule['module'], module):
+            continue
+        return True
+    return False
+
+
+def filter_third_party_warnings(
+        caught: Iterable[warnings.WarningMessage] = ()) -> List:
+    """Hide the known third-party warnings from here on, and re-show the
+    other warnings ``caught`` while the tool imported its packages.
+
+    A tool imports ``mmsamdistill`` inside ``warnings.catch_warnings(
+    record=True)`` and passes the record here, so that MMagic's import-time
+    warnings are dropped but none of ours is lost.
+
+    Args:
+        caught (Iterable[WarningMessage]): Warnings recorded on import.
+
+    Returns:
+        list[WarningMessage]: The warnings shown again.
+    """
+    for rule in THIRD_PARTY_WARNINGS:
+        warnings.filterwarnings('ignore', **rule)
+    shown = [w for w in caught if not is_third_party_warning(w)]
+    for w in shown:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno,
+                             w.file, w.line)
+    return shown
+
+
+def resolve_config_path(path: str) -> str:
+    """The file of a config path, ``mmagic::<algo>/<config>.py`` included.
+
+    ``Config.fromfile`` resolves ``package::`` paths only inside ``_base_``;
+    the tools take them on the command line too, as the README's commands
+    do.
+
+    Args:
+        path (str): A file path, or ``<package>::<relative config path>``.
+
+    Returns:
+        str: A path to an existing file.
+
+    Raises:
+        FileNotFoundError: The config does not exist.
+    """
+    if '::' not in path or osp.isfile(path):
+        return path
+    try:
+        resolved, _ = Config._get_cfg_path(path, '')
+    except (AssertionError, ValueError, ModuleNotFoundError,
+            FileNotFoundError) as err:
+        raise FileNotFoundError(
+            f'cannot resolve the config {path}: {err}') from err
+    if not osp.isfile(resolved):
+        raise FileNotFoundError(
+            f'{path} names {resolved}, which does not exist; see the '
+            'package\'s configs folder for the available names')
+    return resolved
+
+
 def load_runner_config(args: argparse.Namespace) -> Config:
     """Read ``args.config`` and apply the arguments of
     :func:`add_runner_arguments`, as MMagic's tools do.
@@ -43,7 +135,7 @@ def load_runner_config(args: argparse.Namespace) -> Config:
         Config: The config, with ``launcher`` and ``work_dir`` set.
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
+    cfg = Config.fromfile(resolve_config_path(args.config))
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -84,7 +176,11 @@ def setup_distributed_backend(cfg: Config) -> None:
 
 
 def build_runner(cfg: Config) -> Runner:
-    """Build the config's runner; :class:`TrustedResumeRunner` by default.
+    """Build the config's runner: ``runner_type`` if set, else mmengine's.
+
+    Checkpoints (``load_from``, ``--resume``) load weights-only through
+    mmengine's own loader; importing ``mmsamdistill`` allow-lists the few
+    classes mmengine stores in them (:mod:`mmsamdistill.engine`).
 
     Args:
         cfg (Config): The run's config.
@@ -94,4 +190,4 @@ def build_runner(cfg: Config) -> Runner:
     """
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
-    return TrustedResumeRunner.from_cfg(cfg)
+    return Runner.from_cfg(cfg)

@@ -17,7 +17,6 @@ from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 
 import mmsamdistill  # noqa: F401
-from mmsamdistill.engine import trusted_run_checkpoints
 from tests.helpers import REPO, run_tool, write_config
 
 MAX_ITERS = 30
@@ -29,7 +28,7 @@ CASES = {
         'nafnet_c64eb11128mb1db1111_8xb8-lr1e-3-400k_gopro.py',
         generator="dict(mid_channels=8, enc_blk_nums=[1, 1], "
         "middle_blk_num=1, dec_blk_nums=[1, 1], train_size=(1, 3, 32, 32))",
-        mask_step=2, crop_step=7, stock_tests=True, train_prefix="dict(gt='gt', img='lq')",
+        crop_step=6, stock_tests=True, train_prefix="dict(gt='gt', img='lq')",
         val_prefix="dict(gt='gt', img='lq')"),
     'swinir': dict(
         ours='configs/swinir/'
@@ -38,7 +37,7 @@ CASES = {
         'swinir_s128w8d6e180_8xb1-lr2e-4-1600k_dfwb-colorDN15.py',
         generator="dict(img_size=32, window_size=4, depths=[1, 1], "
         "embed_dim=8, num_heads=[2, 2])",
-        mask_step=2, crop_step=4, stock_tests=False, train_prefix="dict(gt='gt', img='gt')",
+        crop_step=3, stock_tests=False, train_prefix="dict(gt='gt', img='gt')",
         val_prefix="dict(gt='gt', img='gt')"),
     'restormer': dict(
         ours='configs/restormer/'
@@ -46,7 +45,7 @@ CASES = {
         stock='mmagic::restormer/restormer_official_rain13k.py',
         generator="dict(dim=8, num_blocks=[1, 1, 1, 1], "
         "num_refinement_blocks=1, heads=[1, 1, 1, 1])",
-        mask_step=2, crop_step=4, stock_tests=False, train_prefix="dict(gt='gt', img='lq')",
+        crop_step=3, stock_tests=False, train_prefix="dict(gt='gt', img='lq')",
         val_prefix="dict(gt='gt', img='lq')"),
 }
 
@@ -68,10 +67,10 @@ _base_ = {osp.join(REPO, case['ours'])!r}
 model = dict(generator={case['generator']},
              sgr_loss=dict(vgg=dict(pretrained=None)))
 {val_overrides(case, data_root)}
-train_pipeline = _base_.train_pipeline
-train_pipeline[{case['mask_step']}].update(
+train_pipeline = _base_.train_dataloader.dataset.pipeline  # [WithSAMMasks]
+train_pipeline[0].update(
     mask_root={mask_root!r}, image_root={data_root + '/train/gt'!r})
-train_pipeline[{case['crop_step']}].update(gt_patch_size=32)
+train_pipeline[0].pipeline[{case['crop_step']}].update(gt_patch_size=32)
 train_dataloader = dict(
     batch_size=2, num_workers=0,
     dataset=dict(data_root={data_root + '/train'!r}, ann_file='',
@@ -131,8 +130,7 @@ def test_distill_train_validate_export(name, demo_data, demo_masks, tmp_path):
         osp.join(REPO, 'tools', 'export_student.py'), checkpoint, exported
     ])
     cascade = MODELS.build(Config.fromfile(config).model).eval()
-    with trusted_run_checkpoints():
-        load_checkpoint(cascade, checkpoint, strict=True)
+    load_checkpoint(cascade, checkpoint, strict=True)  # weights-only too
     stock_cfg = Config.fromfile(stock_config(tmp_path, case, demo_data))
     stock = MODELS.build(stock_cfg.model).eval()
     load_checkpoint(stock, exported, strict=True)  # weights-only load

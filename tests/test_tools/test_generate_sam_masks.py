@@ -141,3 +141,117 @@ def test_dataset_config_input_mirrors_the_image_folder(demo_data, tmp_path):
     names = sorted(os.listdir(osp.join(demo_data, 'train', 'gt')))
     assert [osp.basename(p) for p in masks_in(root)] == names
     shutil.rmtree(root)
+
+
+def test_bad_masks_are_verified_and_redone(demo_data, tmp_path):
+    images = osp.join(demo_data, 'test', 'gt')
+    root = str(tmp_path / 'masks')
+    args = [sys.executable, TOOL, images, root, '--generator', 'felzenszwalb']
+    run_tool(args)
+    masks = masks_in(root)
+    truncated, wrong_size, flipped = masks[:3]
+    data_ = open(truncated, 'rb').read()
+    open(truncated, 'wb').write(data_[:len(data_) // 2])
+    cv2.imwrite(wrong_size, np.zeros((16, 16), np.uint16))
+    # a flipped byte inside the pixel data: header, size and end look fine
+    data_ = bytearray(open(flipped, 'rb').read())
+    data_[len(data_) // 2] ^= 0xFF
+    open(flipped, 'wb').write(bytes(data_))
+    result = run_tool(args)
+    assert summary(result.stdout) == [dict(images=8, written=2, skipped=6)]
+    assert '2 of them repaired' in result.stdout
+    assert read_label_map(truncated).shape == (64, 64)
+    assert read_label_map(wrong_size).shape == (64, 64)
+    result = run_tool(args + ['--verify'])  # decodes every mask
+    assert summary(result.stdout) == [dict(images=8, written=1, skipped=7)]
+    assert '1 of them repaired' in result.stdout
+    assert read_label_map(flipped).shape == (64, 64)
+    assert summary(run_tool(args + ['--verify']).stdout)[0]['written'] == 0
+
+
+def test_a_corrupt_sidecar_names_the_file_and_the_fix(demo_data, tmp_path):
+    images = osp.join(demo_data, 'test', 'gt')
+    root = str(tmp_path / 'masks')
+    args = [sys.executable, TOOL, images, root, '--generator', 'felzenszwalb']
+    run_tool(args)
+    with open(osp.join(root, 'sam_masks.json'), 'w') as f:
+        f.write('{"source": "felz')
+    with pytest.raises(AssertionError) as error:
+        run_tool(args)
+    assert 'sam_masks.json is not valid JSON' in str(error.value)
+    assert '--overwrite' in str(error.value)
+    assert summary(run_tool(args + ['--overwrite']).stdout)[0][
+        'written'] == 8
+    assert read_sidecar(root)['source'] == 'felzenszwalb'
+
+
+def test_runs_side_by_side_share_the_images(tmp_path):
+    """An image claimed by a live run is left to it; a dead run's claim is
+    taken over."""
+    from mmsamdistill.datasets import generate_mask_cache
+    from mmsamdistill.datasets.mask_cache import claim_path
+    from mmsamdistill.utils import host_name
+
+    class Flat:
+
+        def generate_batch(self, images):
+            return [np.ones(i.shape[:2], np.uint16) for i in images]
+
+    images = tmp_path / 'images'
+    images.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(images / f'{i}.png'), np.zeros((8, 8, 3), np.uint8))
+    paths = sorted(glob.glob(f'{images}/*.png'))
+    root = str(tmp_path / 'masks')
+    other = subprocess.Popen([sys.executable, '-c',
+                              'import time; time.sleep(120)'])
+    try:
+        os.makedirs(root)
+        claim = claim_path(osp.join(root, '1.png'))
+        with open(claim, 'w') as f:
+            f.write(f'{host_name()} {other.pid}\n')
+        counts = generate_mask_cache(Flat(), dict(source='flat'), paths,
+                                     root, str(images), progress=False)
+        assert counts['written'] == 2 and counts['busy'] == 1
+        assert not osp.exists(osp.join(root, '1.png'))
+        assert osp.exists(claim)  # still the other run's
+    finally:
+        other.kill()
+        other.wait()
+    counts = generate_mask_cache(Flat(), dict(source='flat'), paths, root,
+                                 str(images), progress=False)
+    assert counts['written'] == 1 and counts['skipped'] == 2
+    assert osp.isfile(osp.join(root, '1.png'))
+    assert not glob.glob(osp.join(root, '.*'))  # claims are gone
+
+
+def test_load_sam_mask_errors_name_the_repair(tmp_path):
+    import warnings
+
+    from mmsamdistill.datasets import LoadSAMMask, write_label_map
+    masks = tmp_path / 'masks'
+    write_label_map(str(masks / 'a.png'), np.ones((8, 8), np.uint16))
+    write_label_map(str(masks / 'b.png'), np.ones((4, 4), np.uint16))
+    (masks / 'c.png').write_bytes(b'\x89PNG\r\n\x1a\n broken')
+
+    def results(name):
+        return dict(gt_path=str(tmp_path / 'images' / f'{name}.png'),
+                    gt=np.zeros((8, 8, 3), np.uint8))
+
+    strict = LoadSAMMask(mask_root=str(masks),
+                         image_root=str(tmp_path / 'images'))
+    assert strict(results('a'))['sam_mask'].shape == (8, 8, 1)
+    with pytest.raises(ValueError, match='generate_sam_masks.py.*--verify'):
+        strict(results('c'))
+    with pytest.raises(ValueError, match='redoes masks whose size differs'):
+        strict(results('b'))
+    with pytest.raises(FileNotFoundError, match='generate_sam_masks.py'):
+        strict(results('missing'))
+    lenient = LoadSAMMask(mask_root=str(masks), on_missing='empty',
+                          image_root=str(tmp_path / 'images'))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        for _ in range(3):  # corrupt = missing, warned once
+            assert not lenient(results('c'))['sam_mask'].any()
+        assert not lenient(results('missing'))['sam_mask'].any()
+    assert len([w for w in caught if 'corrupt' in str(w.message)]) == 1

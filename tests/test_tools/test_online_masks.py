@@ -62,5 +62,5 @@ def test_tiny_sam_online_source_trains(tiny_sam_checkpoint, demo_data,
     runner.train()
     model = runner.model
     assert model.online_masks.generator.settings()['model_type'] == 'tiny_test'
-    assert model._train_steps == 2
+    assert model._steps == 2
     assert (tmp_path / 'work' / 'iter_2.pth').is_file()

@@ -131,3 +131,48 @@ def test_custom_imports_registers_components(tmp_path):
         'print(type(loss).__module__, loss.loss_weight)\n')
     result = run_tool([sys.executable, '-c', script])
     assert 'mmsamdistill.models.losses.spd_loss 0.5' in result.stdout
+
+
+def test_test_tool_refuses_a_crafted_checkpoint(trained, tmp_path):
+    import subprocess
+
+    from tests.test_engine.test_checkpoint_loading import crafted_checkpoint
+    marker = str(tmp_path / 'payload_ran')
+    evil = crafted_checkpoint(tmp_path / 'evil.pth', marker)
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'test.py'),
+         trained['config'], evil, '--work-dir', str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'Refused to load' in result.stderr and 'mkdir' in result.stderr
+    assert 'export_student' not in result.stderr
+    assert not osp.exists(marker)
+
+
+def test_test_tool_fails_on_a_checkpoint_of_another_width(trained, tmp_path):
+    import subprocess
+    wide = tiny_nafnet_config(tmp_path, str(tmp_path), max_iters=2)
+    with open(wide, 'a') as f:
+        f.write("model = dict(generator=dict(mid_channels=16))\n")
+    cfg = Config.fromfile(wide)
+    cfg.work_dir = str(tmp_path / 'wide')
+    runner = build_runner(cfg)
+    checkpoint = str(tmp_path / 'wide.pth')
+    torch.save(dict(state_dict=runner.model.state_dict()), checkpoint)
+    result = subprocess.run(
+        [sys.executable, osp.join(REPO, 'tools', 'test.py'),
+         trained['config'], checkpoint, '--work-dir', str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    assert 'of another shape: generator.' in result.stderr
+    assert 'Iter(test)' not in result.stdout  # nothing was scored
+
+
+def test_help_says_checkpoints_load_weights_only(monkeypatch, capsys):
+    import runpy
+    for tool in ('train.py', 'test.py', 'export_student.py'):
+        monkeypatch.setattr(sys, 'argv', [tool, '--help'])
+        with pytest.raises(SystemExit):
+            runpy.run_path(osp.join(REPO, 'tools', tool),
+                           run_name='__main__')
+        assert 'weights-only' in ' '.join(capsys.readouterr().out.split())

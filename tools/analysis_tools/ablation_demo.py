@@ -1,176 +1,194 @@
-"""The paper's Table 5 ablation on the demo data, over several seeds.
+"""The paper's Table 5 ablation on the demo's paired regime, over seeds.
 
-Rows (each trained and tested through tools/train.py and tools/test.py):
-IR1 alone (the stock recipe); + cascade IR2 (IR2 refines IR1's output,
-no masks, no distillation); + SPF (IR2 fuses the masks); + SPD; + SGR
-(the full framework); and the full framework with the mask source swapped
-(the paper swaps SAM for PSPNet; here the sources this machine has); and,
-for DESIGN.md's open point, the full framework with IR2 taking IR1's output
-with its gradient (joint training); and with lambda_1 rescaled to NAFNet's
-PSNR loss. IR1's test PSNR/SSIM (tools/test.py)
-are reported as mean +- std over seeds, with the per-seed paired gain over
-IR1 alone, and IR2's PSNR on the same images, run with the masks of the
-test ground truths (the teacher as it was trained: masks of the GT).
+Every row starts from the same stage-A checkpoint of its seed (the stock
+tiny NAFNet, shared with ``tools/demo/samdistill_demo.py`` and
+``tools/analysis_tools/paired_seeds.py`` when the settings match) and trains
+M more iterations with the same seed, data order and crops; the first row
+is the stock model continued, the others the cascade
+(``configs/demo/nafnet_tiny_demo_rain_samdistill.py``) with the row's
+overrides. Columns: IR1 (the network that ships) PSNR/SSIM, the mean paired
+ΔIR1 against the first row with a 95 % Student-t interval over seeds, and
+IR2 (the teacher) scored with the masks of its input — what it would see at
+test time — with its lead over IR1.
 
-Finished runs in the work dir are reused when config path and overrides
-match (edits inside a config are not detected: use a new --work-dir).
+Rows are data: edit ``ROWS`` below (name -> cfg-options dict; ``None`` as
+the dict = the stock model continued). Finished runs are reused when the
+config (its resolved content) and the overrides match, so an interrupted
+ablation resumes and an edited config reruns what it changes.
 
 Usage:
     python tools/analysis_tools/ablation_demo.py [--seeds 0 1 2]
-        [--iters 400] [--work-dir work_dirs/ablation_demo]
-        [--sam-checkpoint sam_vit_b.pth] [--cfg-options k=v ...]
+        [--degradation rain] [--rows 2 3] [--work-dir work_dirs/ablation_demo]
+        [--stage-a-iters N] [--finetune-iters M] [--cfg-options k=v ...]
 """
 import argparse
 import os
 import os.path as osp
-import statistics
+import sys
 import time
 
-from mmsamdistill.apis import (evaluate_cascade, generate_masks, mask_source,
-                               run_train_test)
-from mmsamdistill.datasets.demo_dataset import build_demo_dataset
-from mmsamdistill.utils import dump_json_atomic, write_atomic
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                            'demo'))  # demo_lib
 
-STOCK_CONFIG = 'configs/demo/nafnet_tiny_demo_rain.py'
-DISTILL_CONFIG = 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'
-# (row name, config, overrides); mask sources are filled in per run.
-VARIANTS = [
-    ('IR1', STOCK_CONFIG, []),
-    ('+ IR2 (cascade)', DISTILL_CONFIG,
-     ['model.spf=None', 'model.spd_loss=None', 'model.sgr_loss=None']),
-    ('+ SPF', DISTILL_CONFIG, ['model.spd_loss=None', 'model.sgr_loss=None']),
-    ('+ SPD', DISTILL_CONFIG, ['model.sgr_loss=None']),
-    ('+ SGR', DISTILL_CONFIG, []),
-]
+from demo_lib import (DISTILL_CONFIG, FINETUNE_CONFIG,  # noqa: E402
+                      TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,
+                      continuation_options, mean_std, run_stage_a,
+                      run_train_test, t_interval, to_cfg_options)
+from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
+                          regime_from_args)
+from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
+
+# name -> overrides of the cascade config ({dotted key: value}; None disables
+# a part, a dict replaces a whole part, see demo_lib.to_cfg_options); the
+# value None (instead of a dict) is the stock model continued, the baseline
+# of every ΔIR1. '+' rows add one mechanism to the cascade with SPF.
+NO_DISTILLATION = {
+    'model.spd_loss': None,
+    'model.sgr_loss': None,
+    'model.feature_loss': None
+}
+ROWS = {
+    'stock continued': None,
+    'cascade, no distillation': dict(NO_DISTILLATION, **{'model.spf': None}),
+    '+ SPF': dict(NO_DISTILLATION),
+    '+ SPD (paper λ1)': {
+        'model.sgr_loss': None,
+        'model.feature_loss': None,
+        'model.spd_loss.loss_weight': 0.005,
+        'model.spd_loss.gate': None,
+        'model.distill_weights.grad_fraction': None
+    },
+    '+ SPD scale-free': {
+        'model.sgr_loss': None,
+        'model.feature_loss': None,
+        'model.spd_loss.gate': None,
+        'model.distill_weights.grad_fraction.spd': 0.1
+    },
+    '+ SPD gated': {
+        'model.sgr_loss': None,
+        'model.feature_loss': None,
+        'model.distill_weights.grad_fraction.spd': 0.1,
+        'model.spd_loss.gate': 'pixel'
+    },
+    '+ SGR (VGG)': {
+        'model.spd_loss': None,
+        'model.feature_loss': None,
+        'model.sgr_loss.features': 'vgg'
+    },
+    '+ SGR on cascade features': {
+        'model.spd_loss': None,
+        'model.feature_loss': None,
+        'model.sgr_loss.features': 'cascade'
+    },
+    '+ feature distillation': {
+        'model.spd_loss': None,
+        'model.sgr_loss': None,
+        'model.feature_loss': dict(type='FeatureDistillLoss')
+    },
+}
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    add_common_arguments(parser, 'work_dirs/ablation_demo')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--iters', type=int, default=400)
     parser.add_argument(
         '--rows', type=int, nargs='+',
-        help='run only these rows (0 = IR1 alone, always run: the gains '
-        'are measured against it; 5 = the mask-source swap)')
-    parser.add_argument('--data-root', default='data/demo_rain')
-    parser.add_argument('--work-dir', default='work_dirs/ablation_demo')
-    parser.add_argument(
-        '--sam-checkpoint',
-        default=os.environ.get('MMSAMDISTILL_SAM_CHECKPOINT'),
-        help='with SAM, the swap row uses Felzenszwalb masks; without, '
-        'the main rows use Felzenszwalb and the swap row SLIC')
-    parser.add_argument('--sam-model-type', default='vit_b')
-    parser.add_argument('--vgg', default='None',
-                        help="SGR's VGG16 weights (default: random init, "
-                        'nothing can be downloaded here)')
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='key=value overrides for every run')
+        help='run only these rows of ROWS (0, the baseline, always runs)')
+    parser.add_argument('--confidence', type=float, default=0.95)
     return parser.parse_args()
 
 
-def mean_std(values, digits: int = 3) -> str:
-    """``mean ± std`` (sample std) of a list, or the value alone."""
-    if len(values) < 2:
-        return f'{values[0]:.{digits}f}'
-    return (f'{statistics.mean(values):.{digits}f} ± '
-            f'{statistics.stdev(values):.{digits}f}')
+def slug(name: str) -> str:
+    return ''.join(c if c.isalnum() else '_' for c in name).strip('_')
+
+
+def table(results: dict, baseline: str, confidence: float = 0.95) -> str:
+    """Markdown table of {row: {seed: metrics}}."""
+    lines = [
+        '| IR1 trained with | IR1 PSNR | IR1 SSIM | ΔIR1 vs '
+        f'{baseline} (paired, {100 * confidence:g} % CI) | IR2 PSNR '
+        '(input masks) | IR2 − IR1 | IR2 PSNR (GT masks) |',
+        '|---|---|---|---|---|---|---|'
+    ]
+    base = results[baseline]
+    for row, by_seed in results.items():
+        seeds = list(by_seed)
+        psnr = [by_seed[s]['PSNR'] for s in seeds]
+        ssim = [by_seed[s]['SSIM'] for s in seeds]
+        if row == baseline:
+            delta = '—'
+        else:
+            paired = [s for s in seeds if s in base]
+            delta = t_interval(
+                [by_seed[s]['PSNR'] - base[s]['PSNR'] for s in paired],
+                confidence).format(3) if paired else '—'
+        teacher = [by_seed[s][TEACHER_PSNR] for s in seeds
+                   if TEACHER_PSNR in by_seed[s]]
+        lead = [by_seed[s][TEACHER_PSNR] - by_seed[s]['PSNR'] for s in seeds
+                if TEACHER_PSNR in by_seed[s]]
+        gt = [by_seed[s][TEACHER_GT_MASKS_PSNR] for s in seeds
+              if TEACHER_GT_MASKS_PSNR in by_seed[s]]
+        lines.append(
+            f'| {row} | {mean_std(psnr)} | {mean_std(ssim, 4)} | {delta} | '
+            f'{mean_std(teacher) if teacher else "—"} | '
+            f'{t_interval(lead, confidence).format(3) if lead else "—"} | '
+            f'{mean_std(gt) if gt else "—"} |')
+    return '\n'.join(lines)
 
 
 def main() -> None:
     args = parse_args()
     start = time.perf_counter()
-    os.makedirs(args.work_dir, exist_ok=True)
+    out_dir = osp.join(args.work_dir, args.degradation)
+    os.makedirs(out_dir, exist_ok=True)
     log = osp.join(args.work_dir, 'ablation.log')
-    build_demo_dataset(args.data_root, 'rain')
-
-    main_source = mask_source(args.sam_checkpoint, args.sam_model_type)
-    swap_source = mask_source(
-        None, classical='felzenszwalb' if args.sam_checkpoint else 'slic')
-    roots = {}
-    for name, generator_args in (main_source, swap_source):
-        for split in ('train', 'test'):
-            roots[name, split] = osp.join(args.data_root, split,
-                                          f'masks_{name}')
-            generate_masks(
-                osp.join(args.data_root, split, 'gt'), roots[name, split],
-                generator_args, log)
-    variants = [(row, config, options, main_source[0])
-                for row, config, options in VARIANTS]
-    variants.append((f'+ SGR, {swap_source[0]} masks', DISTILL_CONFIG, [],
-                     swap_source[0]))
-    variants.append(('+ SGR, IR2 gets IR1 with gradient', DISTILL_CONFIG,
-                     ['model.teacher_input_grad=True'], main_source[0]))
-    # lambda_1 = 0.005 was set for the paper's pixel losses; next to
-    # NAFNet's PSNR loss its gradient on IR1 is ~3e-7 of the pixel loss's
-    # (tools/analysis_tools/loss_balance.py). 2000 makes it ~10 %.
-    variants.append(('+ SGR, λ1 = 2000', DISTILL_CONFIG,
-                     ['model.spd_loss.loss_weight=2000'], main_source[0]))
+    data = data_from_args(args, log)
+    regime = regime_from_args(args)
+    rows = list(ROWS.items())
     if args.rows:
         keep = {0, *args.rows}
-        variants = [v for i, v in enumerate(variants) if i in keep]
+        rows = [row for i, row in enumerate(rows) if i in keep]
+    baseline = rows[0][0]
 
-    budget = [
-        f'train_cfg.max_iters={args.iters}',
-        f'train_cfg.val_interval={args.iters}',
-        f'param_scheduler.T_max={args.iters}',
-        f'default_hooks.checkpoint.interval={args.iters}',
-        f'train_dataloader.dataset.data_root={args.data_root}/train',
-        f'val_dataloader.dataset.data_root={args.data_root}/test',
-        f'test_dataloader.dataset.data_root={args.data_root}/test',
-        *args.cfg_options
-    ]
-    results = {}
-    for row, config, options, source in variants:
-        if config == DISTILL_CONFIG:
-            options = options + [
-                'train_dataloader.dataset.pipeline.2.mask_root='
-                f'{roots[source, "train"]}',
-                'train_dataloader.dataset.pipeline.2.image_root='
-                f'{args.data_root}/train/gt'
-            ]
-            if 'model.sgr_loss=None' not in options:
-                options.append(f'model.sgr_loss.vgg.pretrained={args.vgg}')
-        results[row] = {}
-        for seed in args.seeds:
-            slug = ''.join(c if c.isalnum() else '_' for c in row).strip('_')
-            work_dir = osp.join(args.work_dir, slug, f'seed{seed}')
+    results = {name: {} for name, _ in rows}
+    for seed in args.seeds:
+        stage_a = run_stage_a(data, seed, regime, args.stage_a_root)
+        for name, overrides in rows:
+            config = FINETUNE_CONFIG if overrides is None else DISTILL_CONFIG
             run = run_train_test(
-                config, work_dir,
-                budget + options + [f'randomness.seed={seed}'])
-            metrics = dict(run.metrics)
-            if config == DISTILL_CONFIG:
-                # the config as the run used it (tools dump it, overrides in)
-                metrics.update(evaluate_cascade(
-                    osp.join(run.work_dir, osp.basename(config)),
-                    run.checkpoint,
-                    *(osp.join(args.data_root, 'test', k)
-                      for k in ('lq', 'gt')), roots[source, 'test']))
-            results[row][seed] = metrics
-            print(f'{row:<28} seed {seed}: PSNR {run.metrics["PSNR"]:.3f} '
-                  f'SSIM {run.metrics["SSIM"]:.4f}', flush=True)
+                config, osp.join(out_dir, slug(name), f'seed{seed}'),
+                continuation_options(config, data, seed, stage_a, regime,
+                                     to_cfg_options(overrides)))
+            results[name][seed] = dict(run.metrics,
+                                       train_seconds=run.train_seconds)
+            teacher = run.metrics.get(TEACHER_PSNR)
+            print(f'{name:<28} seed {seed}: IR1 {run.metrics["PSNR"]:.3f}'
+                  + (f', IR2 {teacher:.3f}' if teacher is not None else ''),
+                  flush=True)
 
-    base = results['IR1']
-    lines = ['| IR1 trained with | IR1 PSNR | IR1 SSIM | IR1 ΔPSNR vs IR1 '
-             'alone (paired) | IR2 PSNR |', '|---|---|---|---|---|']
-    for row, by_seed in results.items():
-        psnr = [m['PSNR'] for m in by_seed.values()]
-        ssim = [m['SSIM'] for m in by_seed.values()]
-        gain = [by_seed[s]['PSNR'] - base[s]['PSNR'] for s in by_seed]
-        teacher = [m['IR2_PSNR'] for m in by_seed.values() if 'IR2_PSNR' in m]
-        lines.append(f'| {row} | {mean_std(psnr)} | {mean_std(ssim, 4)} | '
-                     f'{"—" if row == "IR1" else mean_std(gain)} | '
-                     f'{mean_std(teacher) if teacher else "—"} |')
-    table = '\n'.join(lines)
-    note = (f'\nseeds {args.seeds}, {args.iters} iterations each; masks: '
-            f'{main_source[0]} (swap row: {swap_source[0]}); SGR VGG16: '
-            f'{args.vgg}; mean ± std over seeds; test split of '
-            f'{args.data_root}\n')
-    write_atomic(osp.join(args.work_dir, 'ablation.md'),
+    text = table(results, baseline, args.confidence)
+    note = (f'\n{len(args.seeds)} seeds {args.seeds}; every row starts from '
+            f'the same stage-A checkpoint per seed; {data.num_test} test '
+            f'images; {args.degradation}; masks: {data.source}; SGR VGG16: '
+            f'{regime.vgg}; PSNR/SSIM mean ± std over seeds; ΔIR1 and IR2 − '
+            'IR1: mean with a Student-t interval over seeds.\n')
+    write_atomic(osp.join(out_dir, 'ablation.md'),
                  lambda tmp: open(tmp, 'w', encoding='utf-8').write(
-                     table + '\n' + note))
-    dump_json_atomic(results, osp.join(args.work_dir, 'ablation.json'))
-    print('\n' + table + '\n' + note)
-    print(f'written to {args.work_dir}/ablation.md '
+                     text + '\n' + note))
+    dump_json_atomic(
+        dict(rows={name: ROWS[name] for name, _ in rows}, results=results,
+             seeds=args.seeds, num_test_images=data.num_test,
+             degradation=args.degradation, mask_source=data.source,
+             stage_a_iters=regime.stage_a_iters,
+             finetune_iters=regime.finetune_iters,
+             cfg_options=regime.cfg_options),
+        osp.join(out_dir, 'ablation.json'))
+    print('\n' + text + '\n' + note)
+    print(f'written to {out_dir}/ablation.md '
           f'({(time.perf_counter() - start) / 60:.1f} min)')
 
 

@@ -1,10 +1,12 @@
-"""Measure how strongly SPD and SGR push the student, and whether IR2 leads.
+"""Measure how strongly each distillation term pushes IR1, and whether IR2 leads.
 
 For a CascadeDistillRestorer config (and optionally a checkpoint of its
-run), prints per training batch each student term's weighted value and the
-norm of its gradient on IR1's output, relative to the pixel loss's, and
-IR1's and IR2's error against the ground truth. Use it to set lambda_1 and
-lambda_2 for a pixel loss other than the paper's.
+run), prints per training batch each distillation term's value at its
+configured weight (``loss_weight`` times the scale-free scale, if any) and
+the norm of its gradient on the student tensors it acts on, relative to the
+pixel loss's gradient there -- the quantity ``distill_weights.grad_fraction``
+sets -- and IR1's and IR2's PSNR on the batch. Everything runs through the
+model's own cascade step (``CascadeDistillRestorer.cascade``).
 
 Usage:
     python tools/analysis_tools/loss_balance.py CONFIG [--checkpoint CKPT]
@@ -14,29 +16,32 @@ import argparse
 import math
 
 import torch
-from mmengine import Config
-from mmengine.config import DictAction
+from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import mmsamdistill  # noqa: F401  (registers components)
 from mmagic.registry import MODELS
 from mmagic.utils import register_all_modules
-from mmsamdistill.apis import load_run_checkpoint, student_loss_balance
+from mmsamdistill.apis import load_run_checkpoint
+from mmsamdistill.models.editors.distill_weights import gradient_norm
+
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config', help='a CascadeDistillRestorer config')
-    parser.add_argument('--checkpoint', help='a checkpoint of your own run '
-                        '(default: the networks as initialised)')
+    parser.add_argument('--checkpoint', help='a checkpoint of a run '
+                        '(default: the networks as initialised); loaded '
+                        'weights-only')
     parser.add_argument('--batches', type=int, default=3)
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='key=value overrides of the config')
     return parser.parse_args()
 
 
-def psnr_of(mse: float) -> float:
-    """PSNR of an MSE of images in [0, 1]."""
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """PSNR of two [0, 1] image batches."""
+    mse = float(((a.clamp(0, 1) - b) ** 2).mean())
     return 10 * math.log10(1 / max(mse, 1e-12))
 
 
@@ -55,24 +60,31 @@ def main() -> None:
     cfg.train_dataloader.num_workers = 0
     cfg.train_dataloader.persistent_workers = False
     loader = iter(Runner.build_dataloader(cfg.train_dataloader, seed=0))
-    print('| batch | term | weighted value | grad norm on IR1 output | '
-          'grad / pixel-loss grad |\n|---|---|---|---|---|')
+    weights = model.distill_weights
+    print('| batch | term | value | grad norm on IR1 | grad / pixel-loss '
+          'grad |\n|---|---|---|---|---|')
     for index in range(args.batches):
         data = model.data_preprocessor(next(loader), True)
-        stats = student_loss_balance(model, data['inputs'],
-                                     data['data_samples'])
-        for term in ('recon1', 'spd', 'sgr'):
-            if term in stats:
-                share = stats[f'{term}_grad'] / max(stats['recon1_grad'],
-                                                    1e-30)
-                print(f'| {index} | {term} | {stats[term]:.4g} | '
-                      f'{stats[f"{term}_grad"]:.3e} | {share:.2e} |')
-        # the preprocessor maps [0, 255] by its std; PSNR in [0, 1] units
-        scale = float(getattr(model.data_preprocessor, 'std',
-                              torch.ones(1)).mean()) / 255.
-        print(f'| {index} | IR1 / IR2 PSNR vs gt | '
-              f'{psnr_of(stats["student_mse"] * scale**2):.2f} / '
-              f'{psnr_of(stats["teacher_mse"] * scale**2):.2f} dB | | |')
+        samples = data['data_samples']
+        gt = samples.gt_img
+        out = model.cascade(data['inputs'], samples, model.needs_features())
+        recon1 = model.pixel_loss(out.student, gt)
+        terms = model.distillation_terms(out, gt, samples)
+        for name, (value, targets) in terms.items():
+            if weights.balanced(name):
+                weights.update(name, gradient_norm(recon1, targets),
+                               gradient_norm(value, targets))
+            value = weights.scale(name).to(value) * value
+            grad = gradient_norm(value, targets)
+            share = float(grad) / max(float(gradient_norm(recon1, targets)),
+                                      1e-30)
+            print(f'| {index} | {name} | {float(value):.4g} | '
+                  f'{float(grad):.3e} | {share:.2e} |')
+        student = model.to_pixel_space(out.student.detach(), samples)
+        teacher = model.to_pixel_space(out.teacher.detach(), samples)
+        truth = model.to_pixel_space(gt, samples)
+        print(f'| {index} | IR1 / IR2 PSNR vs gt | {psnr(student, truth):.2f}'
+              f' / {psnr(teacher, truth):.2f} dB | | |')
 
 
 if __name__ == '__main__':

@@ -1,27 +1,59 @@
-"""Build the demo dataset from scikit-image's photos (no download).
+"""Build the demo data from scikit-image's photos (no download).
+
+Writes clean training tiles (the train pipeline degrades them on the fly
+with ``SynthesizeDegradation``), clean test tiles of other photos and a
+fixed degraded copy of them per degradation; with ``--masks``, also the
+masks the demo configs read (of the training tiles, of the degraded test
+inputs and of the test ground truths) through
+``tools/misc/generate_sam_masks.py``. Reuses what exists.
 
 Usage:
-    python tools/dataset_converters/make_demo_dataset.py [--out data/demo_rain]
-        [--degradation rain|blur|noise] [--patch-size 128] [--seed 0]
+    python tools/dataset_converters/make_demo_dataset.py [--out data/demo]
+        [--degradations rain blur noise] [--tile-size 128] [--test-seed 0]
+        [--masks felzenszwalb|slic]
 """
 import argparse
+import os.path as osp
+import sys
 
-from mmsamdistill.datasets.demo_dataset import (DEGRADATIONS,
-                                                build_demo_dataset)
+sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                            'demo'))  # demo_lib
+
+from demo_lib import mask_source, prepare_data  # noqa: E402
+from mmsamdistill.datasets.demo_dataset import build_demo_data  # noqa: E402
+from mmsamdistill.datasets.transforms.synthesize_degradation import \
+    DEGRADATION_FUNCTIONS  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out', default='data/demo_rain', help='output dir')
-    parser.add_argument(
-        '--degradation', default='rain', choices=sorted(DEGRADATIONS))
-    parser.add_argument('--patch-size', type=int, default=128)
-    parser.add_argument('--seed', type=int, default=0)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    parser.add_argument('--out', default='data/demo', help='output dir')
+    parser.add_argument('--degradations', nargs='+', default=['rain'],
+                        choices=sorted(DEGRADATION_FUNCTIONS))
+    parser.add_argument('--tile-size', type=int, default=128)
+    parser.add_argument('--test-seed', type=int, default=0)
+    parser.add_argument('--masks', choices=['felzenszwalb', 'slic'],
+                        help='also write the masks the demo configs read')
     args = parser.parse_args()
-    meta = build_demo_dataset(
-        args.out, args.degradation, args.patch_size, seed=args.seed)
-    print(f'{args.out}: {meta["num_images"]["train"]} train and '
-          f'{meta["num_images"]["test"]} test pairs ({args.degradation})')
+    meta = build_demo_data(args.out, args.degradations, args.tile_size,
+                           test_seed=args.test_seed)
+    print(f'{args.out}: {meta["num_images"]["train"]} clean training tiles '
+          f'of {len(meta["train_photos"])} photos, '
+          f'{meta["num_images"]["test"]} test tiles of '
+          f'{len(meta["test_photos"])} other photos; degraded test inputs: '
+          f'{", ".join(sorted(meta["test_lq"]))}')
+    if args.masks:
+        source, generator_args = mask_source(classical=args.masks)
+        for kind in args.degradations:
+            data = prepare_data(args.out, kind, source, generator_args,
+                                osp.join(args.out, 'masks.log'),
+                                tile_size=args.tile_size,
+                                test_seed=args.test_seed)
+        print(f'masks ({source}): {data.train_masks}, '
+              f'{osp.dirname(data.test_lq_masks)}/masks_{source}_*')
 
 
 if __name__ == '__main__':

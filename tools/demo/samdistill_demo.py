@@ -1,70 +1,65 @@
-"""The demo: stock vs SAM-prior-distilled training of one small model.
+"""The demo: upgrade a trained stock model with SAM-prior distillation.
 
-Builds the demo deraining data (scikit-image photos, no download), makes
-masks (SAM when ``--sam-checkpoint`` is given, Felzenszwalb otherwise),
-trains the stock tiny NAFNet and the distilled one with identical seeds,
-data order and iterations through ``tools/train.py``, tests both with
-``tools/test.py`` and writes a comparison table, one image grid per test
-image and the loss curves.
+Regime ("teacher first", equal budgets; ``demo_lib/paired.py``): stage A
+trains the stock tiny NAFNet from scratch; from its checkpoint, two runs of
+the same length, seed, data order and crops: the stock model continued with
+its own loss, and the cascade (IR2 initialised from the loaded student),
+both through ``tools/train.py`` and tested with ``tools/test.py`` on test
+tiles of photos never seen in training. The table gives PSNR/SSIM of both,
+the gain, parameters, inference time, and IR2 (the teacher, training only)
+scored with the masks of its input and with the ground truths' masks.
+Writes results.md/json, one image grid per test tile and the loss curves.
 
-Finished runs in the work dir are reused when config path and overrides
-match (edits inside a config are not detected: use a new --work-dir).
+Data: scikit-image's photos (no download); training inputs are degraded on
+the fly, the test inputs once (fixed seed). Masks: SAM when
+``--sam-checkpoint`` is given, Felzenszwalb otherwise.
+
+Finished runs are reused when the config (its resolved content) and the
+overrides match; an edited config reruns what it changes. For several seeds
+and a confidence interval: tools/analysis_tools/paired_seeds.py.
 
 Usage:
-    python tools/demo/samdistill_demo.py [--work-dir work_dirs/demo]
+    python tools/demo/samdistill_demo.py [--degradation rain|blur|noise]
+        [--seed 0] [--work-dir work_dirs/demo] [--data-root data/demo]
+        [--stage-a-iters N] [--finetune-iters M]
         [--sam-checkpoint sam_vit_b.pth --sam-model-type vit_b]
-        [--vgg torchvision://vgg16 | PATH | none] [--seed 10]
-        [--cfg-options k=v ...]   # applied to both runs
+        [--vgg torchvision://vgg16 | PATH | none]
+        [--cfg-options k=v ...]   # applied to every run
 """
 import argparse
 import os
 import os.path as osp
 import statistics
+import sys
 import time
 
 import cv2
-import torch
 
-from mmengine import Config
-from mmsamdistill.apis import (StudentRestorer, count_parameters,
-                               generate_masks, label_map_overlay,
-                               mask_source, plot_loss_curves, read_scalars,
-                               run_train_test, save_restoration_grid,
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # demo_lib
+
+from demo_lib import (TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,  # noqa: E402
+                      label_map_overlay, plot_loss_curves, read_scalars,
+                      run_paired_seed, save_restoration_grid)
+from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
+                          regime_from_args)
+from mmagic.utils import register_all_modules  # noqa: E402
+from mmsamdistill.apis import (StudentRestorer, count_parameters,  # noqa
                                time_inference)
-from mmsamdistill.datasets import read_label_map
-from mmsamdistill.datasets.demo_dataset import build_demo_dataset
-from mmsamdistill.utils import dump_json_atomic, write_atomic
-
-STOCK_CONFIG = 'configs/demo/nafnet_tiny_demo_rain.py'
-DISTILL_CONFIG = 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'
-VGG16_FILE = 'vgg16-397923af.pth'  # torchvision's release file name
+from mmsamdistill.datasets import read_label_map  # noqa: E402
+from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--data-root', default='data/demo_rain')
-    parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument(
-        '--sam-checkpoint',
-        default=os.environ.get('MMSAMDISTILL_SAM_CHECKPOINT'),
-        help='SAM checkpoint for the masks (env '
-        'MMSAMDISTILL_SAM_CHECKPOINT); unset: Felzenszwalb masks')
-    parser.add_argument('--sam-model-type', default='vit_b')
-    parser.add_argument(
-        '--vgg', default=None,
-        help="SGR's VGG16 weights: 'torchvision://vgg16', a file, or "
-        "'none' (random init). Default: torchvision's if they are in the "
-        'torch hub cache, else none')
-    parser.add_argument('--seed', type=int, default=10)
-    parser.add_argument('--cfg-options', nargs='+', default=[],
-                        help='key=value overrides for both runs')
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    add_common_arguments(parser, 'work_dirs/demo')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--grids', type=int, default=None,
+                        help='image grids to write (default: every test '
+                        'tile)')
     return parser.parse_args()
-
-
-def default_vgg() -> str:
-    """torchvision's VGG16 when cached locally (no download), else none."""
-    cached = osp.join(torch.hub.get_dir(), 'checkpoints', VGG16_FILE)
-    return 'torchvision://vgg16' if osp.isfile(cached) else 'none'
 
 
 def markdown_table(header, rows) -> str:
@@ -74,56 +69,42 @@ def markdown_table(header, rows) -> str:
     return '\n'.join(lines)
 
 
+def _fmt(value, digits=3) -> str:
+    return '—' if value is None else f'{value:.{digits}f}'
+
+
+def _shifted(series, offset):
+    return [(step + offset, value) for step, value in series]
+
+
 def main() -> None:
     args = parse_args()
     start = time.perf_counter()
-    work_dir = args.work_dir
-    os.makedirs(work_dir, exist_ok=True)
-    log = osp.join(work_dir, 'demo.log')
-
-    meta = build_demo_dataset(args.data_root, 'rain')
-    print(f'data: {args.data_root} ({meta["num_images"]["train"]} train, '
-          f'{meta["num_images"]["test"]} test pairs)')
-    source, generator_args = mask_source(args.sam_checkpoint,
-                                         args.sam_model_type)
-    mask_roots = {}
-    for split in ('train', 'test'):  # test masks only for the overlays
-        mask_roots[split] = osp.join(args.data_root, split, f'masks_{source}')
-        generate_masks(
-            osp.join(args.data_root, split, 'gt'), mask_roots[split],
-            generator_args, log)
-    print(f'masks: {source} -> {mask_roots["train"]}')
-
-    vgg = args.vgg or default_vgg()
-    if vgg == 'none':
-        print('SGR: no pretrained VGG16 available offline, using a randomly '
+    os.makedirs(args.work_dir, exist_ok=True)
+    log = osp.join(args.work_dir, 'demo.log')
+    data = data_from_args(args, log)
+    print(f'data: {data.root} ({data.num_train} clean training tiles, '
+          f'{args.degradation} synthesised on the fly; {data.num_test} test '
+          f'tiles of other photos); masks: {data.source}', flush=True)
+    regime = regime_from_args(args)
+    if regime.vgg == 'none':
+        print('SGR (if it uses VGG): no pretrained VGG16 offline, a randomly '
               'initialised one (pass --vgg torchvision://vgg16 or a file)')
-    common = [f'randomness.seed={args.seed}',
-              f'train_dataloader.dataset.data_root={args.data_root}/train',
-              f'val_dataloader.dataset.data_root={args.data_root}/test',
-              f'test_dataloader.dataset.data_root={args.data_root}/test',
-              *args.cfg_options]
-    distill_only = [
-        'train_dataloader.dataset.pipeline.2.mask_root=' + mask_roots['train'],
-        'train_dataloader.dataset.pipeline.2.image_root='
-        f'{args.data_root}/train/gt',
-        'model.sgr_loss.vgg.pretrained=' + ('None' if vgg == 'none' else vgg)
-    ]
-    runs = {}
-    for name, config, options in (
-            ('stock', STOCK_CONFIG, common),
-            ('distilled', DISTILL_CONFIG, common + distill_only)):
-        print(f'training and testing the {name} model ...', flush=True)
-        runs[name] = run_train_test(config, osp.join(work_dir, name), options)
-        print(f'  {name}: PSNR {runs[name].metrics["PSNR"]:.3f} '
-              f'({runs[name].train_seconds:.0f} s training)', flush=True)
+    pair = run_paired_seed(data, args.seed, regime, args.work_dir,
+                           args.stage_a_root,
+                           log=lambda m: print(m, flush=True))
+    runs = dict(stock=pair.stock, distilled=pair.distilled)
+    for name, run in runs.items():
+        print(f'  {name}: PSNR {run.metrics["PSNR"]:.3f} '
+              f'({run.train_seconds:.0f} s training)', flush=True)
 
     # Inference cost and the image grids, from the students alone.
+    register_all_modules(init_default_scope=True)
     students = {
         name: StudentRestorer(
-            Config.fromfile(config), runs[name].checkpoint)
-        for name, config in (('stock', STOCK_CONFIG),
-                             ('distilled', DISTILL_CONFIG))
+            osp.join(run.work_dir, osp.basename(run_config(run))),
+            run.checkpoint)
+        for name, run in runs.items()
     }
     # Interleaved rounds, so a load change on the machine hits both alike.
     timings = {name: [] for name in runs}
@@ -132,67 +113,107 @@ def main() -> None:
             timings[name].append(time_inference(
                 students[name].generator, (1, 3, 128, 128), repeats=5,
                 warmup=1))
-    rows, summary = [], {}
-    for name, run in runs.items():
+    summary = pair.summary()
+    rows = []
+    stage_a = pair.stage_a.metrics
+    rows.append(['stage A (the model you have)', _fmt(stage_a.get('PSNR')),
+                 _fmt(stage_a.get('SSIM'), 4), '', '',
+                 f'{pair.stage_a.train_seconds / 60:.1f}'])
+    for name, label in (('stock', 'stock, continued'),
+                        ('distilled', 'distilled (IR1)')):
+        run = runs[name]
         net = students[name].generator
         seconds = statistics.median(timings[name])
-        summary[name] = dict(
-            run.metrics, params=count_parameters(net),
-            inference_ms=1000 * seconds, train_seconds=run.train_seconds)
+        summary[f'{name}_params'] = count_parameters(net)
+        summary[f'{name}_inference_ms'] = 1000 * seconds
         rows.append([
-            name, f'{run.metrics["PSNR"]:.3f}', f'{run.metrics["SSIM"]:.4f}',
-            f'{count_parameters(net):,}', f'{1000 * seconds:.1f}',
-            f'{run.train_seconds / 60:.1f}'
+            label, _fmt(run.metrics['PSNR']),
+            _fmt(run.metrics.get('SSIM'), 4), f'{count_parameters(net):,}',
+            f'{1000 * seconds:.1f}', f'{run.train_seconds / 60:.1f}'
         ])
-    gain = runs['distilled'].metrics['PSNR'] - runs['stock'].metrics['PSNR']
+    distilled = pair.distilled.metrics
+    for key, label in ((TEACHER_PSNR, 'IR2, masks of the degraded input'),
+                       (TEACHER_GT_MASKS_PSNR,
+                        "IR2, ground truths' masks (privileged)")):
+        ssim_key = key.replace('PSNR', 'SSIM')
+        rows.append([label, _fmt(distilled.get(key)),
+                     _fmt(distilled.get(ssim_key), 4),
+                     '(training only)', '', ''])
     table = markdown_table(
         ['model', 'PSNR', 'SSIM', 'params', 'inference ms (128x128, CPU)',
          'train min'], rows)
 
-    grid_dir = osp.join(work_dir, 'grids')
-    test_lq = osp.join(args.data_root, 'test', 'lq')
-    for name in sorted(os.listdir(test_lq)):
-        lq = cv2.cvtColor(cv2.imread(osp.join(test_lq, name)),
+    grid_dir = osp.join(args.work_dir, args.degradation, 'grids')
+    names = sorted(os.listdir(data.test_lq))[:args.grids]
+    for name in names:
+        lq = cv2.cvtColor(cv2.imread(osp.join(data.test_lq, name)),
                           cv2.COLOR_BGR2RGB)
-        gt = cv2.cvtColor(
-            cv2.imread(osp.join(args.data_root, 'test', 'gt', name)),
-            cv2.COLOR_BGR2RGB)
-        labels = read_label_map(osp.join(mask_roots['test'], name))
+        gt = cv2.cvtColor(cv2.imread(osp.join(data.test_gt, name)),
+                          cv2.COLOR_BGR2RGB)
+        labels = read_label_map(osp.join(data.test_lq_masks, name))
         save_restoration_grid(osp.join(grid_dir, name), [
             ('degraded', lq), ('stock', students['stock'](lq)),
             ('distilled', students['distilled'](lq)), ('ground truth', gt),
-            (f'{source} masks', label_map_overlay(gt, labels))
+            (f'{data.source} masks (input)', label_map_overlay(lq, labels))
         ])
 
-    stock_losses = read_scalars(runs['stock'].work_dir)
-    distill_losses = read_scalars(runs['distilled'].work_dir)
-    pixel = [('stock: loss', stock_losses['loss']),
-             ('distilled: loss_recon1 (IR1)', distill_losses['loss_recon1']),
-             ('distilled: loss_recon2 (IR2)', distill_losses['loss_recon2'])]
-    distillation = [(f'distilled: {key}', distill_losses[key])
-                    for key in ('loss_spd', 'loss_sgr')
-                    if key in distill_losses]
-    curve_path = osp.join(work_dir, 'loss_curves.png')
+    stage_a_losses = read_scalars(pair.stage_a.work_dir)
+    offset = _last_step(stage_a_losses)
+    stock_losses = read_scalars(pair.stock.work_dir)
+    distill_losses = read_scalars(pair.distilled.work_dir)
+    pixel = [('stage A: loss', stage_a_losses['loss']),
+             ('stock continued: loss', _shifted(stock_losses['loss'],
+                                                offset))]
+    pixel += [(f'cascade: {key}', _shifted(distill_losses[key], offset))
+              for key in ('loss_recon1', 'loss_recon2')
+              if key in distill_losses]
+    distillation = [(f'cascade: {key}', _shifted(series, offset))
+                    for key, series in sorted(distill_losses.items())
+                    if key not in ('loss', 'loss_recon1', 'loss_recon2')]
+    curve_path = osp.join(args.work_dir, args.degradation, 'loss_curves.png')
     plot_loss_curves(curve_path, [
-        ('pixel losses (stock vs cascade)', pixel),
+        ('pixel losses (stock vs cascade IR1/IR2)', pixel),
         ('weighted distillation terms (log)', distillation)
     ], log_scale=[False, True])
 
-    report = (f'{table}\n\nPSNR gain of the distilled student: {gain:+.3f} dB '
-              f'(masks: {source}; SGR VGG: {vgg}; seed {args.seed}; same '
-              'iterations, data order and inference network)\n')
-    write_atomic(osp.join(work_dir, 'results.md'),
+    gain = pair.gain
+    report = (
+        f'{table}\n\nPSNR gain of the distilled student over the stock model '
+        f'continued for the same iterations: {gain:+.3f} dB ({data.num_test}'
+        f' test tiles; {args.degradation}; masks: {data.source}; seed '
+        f'{args.seed}; same start, data order, crops and inference network).'
+        '\nOne seed: see tools/analysis_tools/paired_seeds.py for the mean '
+        'over seeds with a confidence interval.\n')
+    out_dir = osp.join(args.work_dir, args.degradation)
+    write_atomic(osp.join(out_dir, 'results.md'),
                  lambda tmp: open(tmp, 'w', encoding='utf-8').write(report))
     dump_json_atomic(
-        dict(summary, gain_db=gain, mask_source=source, vgg=vgg,
-             seed=args.seed), osp.join(work_dir, 'results.json'))
+        dict(summary, degradation=args.degradation, mask_source=data.source,
+             vgg=regime.vgg, num_test_images=data.num_test,
+             num_train_tiles=data.num_train,
+             stage_a_metrics=stage_a, stock_metrics=pair.stock.metrics,
+             distilled_metrics=distilled),
+        osp.join(out_dir, 'results.json'))
     print('\n' + report)
     print(f'image grids (degraded | stock | distilled | ground truth | '
           f'masks): {grid_dir}/')
     print(f'loss curves: {curve_path}')
-    print(f'table: {work_dir}/results.md; logs: {log}, '
-          f'{work_dir}/<run>/tools.log')
+    print(f'table: {out_dir}/results.md; logs: {log}, '
+          f'{out_dir}/seed{args.seed}/<run>/tools.log')
     print(f'demo finished in {(time.perf_counter() - start) / 60:.1f} min')
+
+
+def run_config(run) -> str:
+    """The config a run was trained with (from its settings)."""
+    import json
+    with open(osp.join(run.work_dir, 'run_settings.json'),
+              encoding='utf-8') as f:
+        return json.load(f)['config']
+
+
+def _last_step(series) -> int:
+    return max((s for values in series.values() for s, _ in values),
+               default=0)
 
 
 if __name__ == '__main__':

@@ -1,5 +1,5 @@
-"""MMagic's PairedRandomCrop, extended to crop extra keys the same way."""
-from typing import List, Sequence
+"""A paired random crop that crops extra keys (the SAM masks) with img/gt."""
+from typing import List, Sequence, Tuple
 
 import numpy as np
 from mmagic.datasets.transforms import PairedRandomCrop
@@ -10,9 +10,13 @@ from mmagic.registry import TRANSFORMS
 class PairedRandomCropWithMasks(PairedRandomCrop):
     """Crop img/gt like ``PairedRandomCrop`` and ``extra_keys`` with them.
 
-    Each extra array (e.g. the SAM label map) is cropped at the gt's window
-    when it has the gt's size and at the lq image's window when it has the lq
-    size (masks computed on the degraded input of a super-resolution task).
+    The crop window is drawn once, here, and every key is cut from that one
+    window, so the masks stay aligned whatever MMagic's own crop does. The
+    draw is the one of MMagic 1.2.0's ``PairedRandomCrop`` (the lq corner's
+    row, then its column, from ``np.random``), so a seeded run crops what the
+    stock pipeline crops. Each extra array is cropped at the gt's window when
+    it has the gt's size and at the lq window when it has the lq size (masks
+    computed on the degraded input of a super-resolution task).
 
     Args:
         gt_patch_size (int): Cropped gt patch size.
@@ -30,24 +34,40 @@ class PairedRandomCropWithMasks(PairedRandomCrop):
         super().__init__(gt_patch_size, lq_key=lq_key, gt_key=gt_key)
         self.extra_keys: List[str] = list(extra_keys)
 
+    def draw_window(self, lq_shape: Tuple[int, int], scale: int,
+                    results: dict) -> Tuple[int, int, int]:
+        """The lq window (top, left, size) after MMagic's size checks."""
+        lq_patch = self.gt_patch_size // scale
+        h_lq, w_lq = lq_shape
+        if h_lq < lq_patch or w_lq < lq_patch:
+            raise ValueError(
+                f'LQ ({h_lq}, {w_lq}) is smaller than patch size '
+                f'({lq_patch}, {lq_patch}). Please check '
+                f'{results.get(f"{self.lq_key}_path")} and '
+                f'{results.get(f"{self.gt_key}_path")}.')
+        top = np.random.randint(h_lq - lq_patch + 1)
+        left = np.random.randint(w_lq - lq_patch + 1)
+        return top, left, lq_patch
+
     def transform(self, results: dict) -> dict:
         """Crop img, gt and the extra keys at one random location."""
+        scale = results['scale']
         lq_shape = np.shape(_first(results[self.lq_key]))[:2]
         gt_shape = np.shape(_first(results[self.gt_key]))[:2]
-        # The parent draws the corner with two np.random.randint calls;
-        # replaying them from the same state recovers that corner exactly.
-        state = np.random.get_state()
-        results = super().transform(results)
-        np.random.set_state(state)
-        scale = results['scale']
-        lq_patch = self.gt_patch_size // scale
-        top = np.random.randint(lq_shape[0] - lq_patch + 1)
-        left = np.random.randint(lq_shape[1] - lq_patch + 1)
+        if gt_shape != (lq_shape[0] * scale, lq_shape[1] * scale):
+            raise ValueError(
+                f'Scale mismatches. GT {gt_shape} is not {scale}x '
+                f'multiplication of LQ {lq_shape}.')
+        top, left, lq_patch = self.draw_window(lq_shape, scale, results)
+        gt_window = (top * scale, left * scale, self.gt_patch_size)
+        results[self.lq_key] = _crop(results[self.lq_key], top, left,
+                                     lq_patch)
+        results[self.gt_key] = _crop(results[self.gt_key], *gt_window)
         for key in self.extra_keys:
             value = results[key]
             shape = np.shape(_first(value))[:2]
             if shape == gt_shape:
-                window = (top * scale, left * scale, self.gt_patch_size)
+                window = gt_window
             elif shape == lq_shape:
                 window = (top, left, lq_patch)
             else:

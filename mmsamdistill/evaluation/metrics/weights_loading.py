@@ -1,41 +1,29 @@
 """Load the frozen networks of the metrics weights-only.
 
-mmengine's ``http(s)://`` loader hands the download to ``torch.hub``, which
-unpickles it fully. Here a URL is first downloaded into torch hub's
-checkpoint folder (where mmengine and torch.hub would put it, so an earlier
-download is reused) and the local file is then read through mmengine's
-``CheckpointLoader``, whose local-file loader this project replaces by a
-weights-only one (:mod:`mmsamdistill.engine.checkpoint_loading`).
+Files, ``http(s)://`` URLs (downloaded once into torch hub's cache) and
+mmengine model names all go through the package's one loader,
+:func:`mmsamdistill.engine.load_checkpoint_file`, never through
+``torch.hub``'s full unpickler.
 """
-import os
-import os.path as osp
 from typing import Dict
-from urllib.parse import urlparse
 
 import torch
 import torch.nn as nn
-from mmengine.runner.checkpoint import CheckpointLoader
+
+from ...engine.checkpoint_loading import checkpoint_path, load_state_dict_file
 
 
 def local_checkpoint(filename: str) -> str:
     """Return a local path for ``filename``, downloading a URL once.
 
     Args:
-        filename (str): A file path, an ``http(s)://`` URL or another
-            mmengine scheme (``torchvision://``, ...; returned unchanged).
+        filename (str): A file path, an ``http(s)://`` URL or an mmengine
+            model name (``torchvision://``, ``open-mmlab://``).
 
     Returns:
-        str: The local file of a URL, else ``filename`` itself.
+        str: The local file (a URL's copy in torch hub's cache).
     """
-    if not filename.startswith(('http://', 'https://')):
-        return filename
-    folder = osp.join(torch.hub.get_dir(), 'checkpoints')
-    path = osp.join(folder, osp.basename(urlparse(filename).path))
-    if not osp.isfile(path):
-        os.makedirs(folder, exist_ok=True)
-        # downloads to a temporary file and renames it when complete
-        torch.hub.download_url_to_file(filename, path, progress=True)
-    return path
+    return checkpoint_path(filename) or filename
 
 
 def load_state_dict(filename: str) -> Dict[str, torch.Tensor]:
@@ -48,13 +36,7 @@ def load_state_dict(filename: str) -> Dict[str, torch.Tensor]:
         dict: The state dict (an mmengine ``state_dict`` entry is unwrapped
         and a DataParallel ``module.`` prefix removed).
     """
-    checkpoint = CheckpointLoader.load_checkpoint(
-        local_checkpoint(filename), map_location='cpu')
-    state = checkpoint.get('state_dict', checkpoint)
-    return {
-        key[len('module.'):] if key.startswith('module.') else key: value
-        for key, value in state.items()
-    }
+    return load_state_dict_file(filename)
 
 
 def load_pretrained(module: nn.Module, filename: str) -> None:

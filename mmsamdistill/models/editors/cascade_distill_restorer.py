@@ -1,57 +1,120 @@
 """The cascade that distills SAM's semantic priors into a restoration model."""
 import copy
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, NamedTuple, Optional, Union
 
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from mmagic.models.base_models import BaseEditModel
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
+from mmengine.logging import MessageHub, print_log
 
+from ..necks import recorded_features
 from ..priors import OnlineMaskSource
 from ..utils import label_map_to_masks
+from .distill_weights import DistillWeights, gradient_norm
+from .teacher_config import (infer_image_channels, same_size_teacher,
+                             teacher_size_error)
+from .teacher_identity import (RESIDUAL_OUTPUT_LAYERS, TEACHER_INITS,
+                               residual_output_layer, zero_module)
+
+
+class CascadeOutput(NamedTuple):
+    """One cascade step: ``IR1 -> masks -> IR2``.
+
+    ``student_features``/``teacher_features`` are IR1's block outputs and
+    IR2's SPF-fused features at the fusion points (empty unless a loss
+    needs them).
+    """
+    student: torch.Tensor
+    teacher: torch.Tensor
+    masks: Optional[torch.Tensor]
+    valid: Optional[torch.Tensor]
+    student_features: List[torch.Tensor]
+    teacher_features: List[torch.Tensor]
 
 
 @MODELS.register_module()
 class CascadeDistillRestorer(BaseEditModel):
     """Train IR1 (the stock generator) with priors distilled from IR2 + SAM.
 
-    Per batch: ``I1 = IR1(x)``; ``I2 = IR2`` run on ``I1`` with SAM masks fused
-    by SPF units; losses ``recon1 = pixel_loss(I1, gt)``, ``recon2 =
-    pixel_loss(I2, gt)``, ``spd = SPD(I1, I2)`` and ``sgr = SGR(I1, I2, M)``,
-    the teacher detached inside SPD/SGR so that IR2 and SPF learn from
-    ``recon2`` only. ``tensor`` and ``predict`` modes run IR1 alone, exactly
-    as the stock ``BaseEditModel``, so inference costs what it did.
+    Per batch (:meth:`cascade`): ``I1 = IR1(x)``; masks M from the cache or
+    segmented online; ``I2 = IR2_SPF(I1, M)``. Losses:
+    ``recon1 = pixel_loss(I1, gt)``, ``recon2 = pixel_loss(I2, gt)`` and the
+    distillation terms ``spd`` (SPD, Eq. 4), ``sgr`` (SGR, Eqs. 5-7) and
+    ``feature`` (IR2's fused block features into IR1's), weighted by
+    :class:`DistillWeights` (schedule, scale-free weights). The teacher is
+    detached inside the distillation terms, so IR2 and SPF learn from
+    ``recon2`` only.
+
+    The teacher starts as the identity, so ``I2 == I1`` at step 0 and IR2
+    can only improve on the student: every SPF unit is a no-op, and either
+    IR2's residual output projection is zeroed (generators listed in
+    ``RESIDUAL_OUTPUT_LAYERS``) or a zero-initialised gate ``g`` mixes its
+    output in (any other generator). Loading a checkpoint
+    that holds only the student (a stock MMagic checkpoint via ``load_from``)
+    also initialises IR2 from it (``init_teacher_from_student``): upgrading a
+    trained model is the intended workflow.
+
+    ``tensor`` and ``predict`` run IR1 alone, as the stock ``BaseEditModel``,
+    so inference costs what it did. In ``predict``, when the batch carries
+    cached masks (a test pipeline with ``LoadSAMMask``; or IR2 needs none),
+    IR2's restoration is added
+    as ``teacher_pred_img``: score it with e.g. ``dict(type='PSNR',
+    pred_key='teacher_pred_img', prefix='teacher')`` next to the stock
+    metrics, which keep scoring the student under their usual names.
 
     Args:
         generator (dict): IR1, the stock model's generator config.
         pixel_loss (dict): The stock model's pixel loss, used for both nets.
         teacher_generator (dict, optional): IR2's config; ``None`` builds a
-            separate copy of ``generator`` (same architecture, own weights).
-        spf (dict, optional): ``SemanticPriorFusion`` config; ``None`` runs
-            IR2 on ``I1`` without masks (the plain-cascade ablation).
+            separate copy of ``generator`` (same architecture, own weights)
+            or, for an upscaling generator, a same-size network (see
+            ``teacher_config.same_size_teacher``; the choice is logged).
+        spf (dict, optional): ``SemanticPriorFusion`` config (without the
+            network, which is IR2); ``None`` runs IR2 without masks.
         spd_loss (dict, optional): ``SPDLoss`` config; ``None`` disables it.
-        sgr_loss (dict, optional): ``SGRLoss`` config; ``None`` disables it.
+            Defaults to SPD gated per pixel to where IR2 beats IR1.
+        sgr_loss (dict, optional): ``SGRLoss`` config (VGG16 relu4_3 with
+            torchvision's weights by default); ``None`` disables it.
+        feature_loss (dict, optional): ``FeatureDistillLoss`` config;
+            ``None`` (default) disables it.
+        distill_weights (dict, optional): ``DistillWeights`` arguments:
+            ``start_iter``, ``ramp_iters``, ``grad_fraction``, ``interval``.
+            Defaults to scale-free weights from step 0: SPD pulls with 10 %
+            and SGR with 5 % of the pixel loss's gradient on IR1's output
+            (the paper's literal lambda_1 = 0.005, lambda_2 = 200 are
+            ``configs/_base_/sam_distill.py``'s ``sam_distill_paper``).
         num_masks (int): Mask channels N built from each label map (largest
             masks first, the rest merged). Defaults to 16.
-        mask_source (str | dict): Where masks come from: ``'cache'`` reads
-            the label map packed under ``mask_key`` by the data pipeline; a
-            mask generator config (e.g. ``dict(type='SAMMaskGenerator',
-            checkpoint=...)``) segments IR1's detached output during
-            training (paper Eq. 2). Defaults to ``'cache'``.
+        mask_source (str | dict): ``'cache'`` reads the label map packed
+            under ``mask_key`` by the data pipeline; a mask generator config
+            (e.g. ``dict(type='SAMMaskGenerator', checkpoint=...)``) segments
+            IR1's detached output during training (paper Eq. 2).
+            Defaults to ``'cache'``.
         mask_key (str): DataSample field of the cached label maps.
             Defaults to ``'sam_mask'``.
         mask_interval (int): With an online source, iterations between two
-            segmentations of a sample; in between its masks are reused
-            through the coordinate map under ``coords_key`` (see
-            ``OnlineMaskSource``). Defaults to 1 (every step).
+            segmentations of a sample (see ``OnlineMaskSource``).
+            Defaults to 1.
         coords_key (str): DataSample field of the coordinate maps.
             Defaults to ``'coords'``.
-        image_channels (int): Channels of the generator's input image.
-            Defaults to 3.
+        image_channels (int, optional): Channels of the images IR1 outputs
+            and IR2 takes; ``None`` infers them from the generator and the
+            preprocessor (see ``teacher_config.infer_image_channels``).
+            Defaults to None.
         teacher_input_grad (bool): If True, IR2 receives ``I1`` with its
-            gradient, so ``recon2`` also trains IR1 (joint training); if
-            False, ``I1`` is detached (stop-gradient). Defaults to False.
+            gradient (joint training); if False, ``I1`` is detached.
+            Defaults to False.
+        teacher_init (str): How IR2 starts as the identity: ``'auto'``
+            (``'zero_output'`` where the generator has a residual output
+            projection, else ``'gate'``), ``'gate'`` (``I2 = I1 + g * (IR2 -
+            I1)``, ``g`` zero-initialised per channel), ``'zero_output'`` or
+            ``'none'`` (IR2 as built). Defaults to ``'auto'``.
+        init_teacher_from_student (bool): When a loaded state dict has
+            student weights but no teacher weights, copy them into IR2.
+            Defaults to True.
         train_cfg (dict, optional): Training config.
         test_cfg (dict, optional): Testing config.
         init_cfg (dict, optional): Initialisation config.
@@ -63,15 +126,22 @@ class CascadeDistillRestorer(BaseEditModel):
                  pixel_loss: dict,
                  teacher_generator: Optional[dict] = None,
                  spf: Optional[dict] = dict(type='SemanticPriorFusion'),
-                 spd_loss: Optional[dict] = dict(type='SPDLoss'),
-                 sgr_loss: Optional[dict] = dict(type='SGRLoss'),
+                 spd_loss: Optional[dict] = dict(
+                     type='SPDLoss', loss_weight=1.0, gate='pixel'),
+                 sgr_loss: Optional[dict] = dict(
+                     type='SGRLoss', loss_weight=1.0),
+                 feature_loss: Optional[dict] = None,
+                 distill_weights: Optional[dict] = dict(
+                     grad_fraction=dict(spd=0.1, sgr=0.05), interval=10),
                  num_masks: int = 16,
                  mask_source: Union[str, dict] = 'cache',
                  mask_key: str = 'sam_mask',
                  mask_interval: int = 1,
                  coords_key: str = 'coords',
-                 image_channels: int = 3,
+                 image_channels: Optional[int] = None,
                  teacher_input_grad: bool = False,
+                 teacher_init: str = 'auto',
+                 init_teacher_from_student: bool = True,
                  train_cfg: Optional[dict] = None,
                  test_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None,
@@ -92,26 +162,123 @@ class CascadeDistillRestorer(BaseEditModel):
                              f'config, got {mask_source!r}')
         elif mask_interval != 1:
             raise ValueError('mask_interval applies to online mask sources; '
-                             "cached masks are read every step")
+                             'cached masks are read every step')
         if num_masks < 1:
             raise ValueError(f'num_masks must be >= 1, got {num_masks}')
         self.num_masks = num_masks
         self.mask_key = mask_key
         self.coords_key = coords_key
-        self._train_steps = 0
         self.teacher_input_grad = teacher_input_grad
-        self.teacher_generator = MODELS.build(
-            copy.deepcopy(teacher_generator or generator))
+        self.image_channels = image_channels or infer_image_channels(
+            generator, data_preprocessor)
+        if teacher_generator is None:
+            teacher_generator, message = same_size_teacher(generator)
+            print_log(message, 'current')
+        self.teacher_generator = MODELS.build(copy.deepcopy(teacher_generator))
         self.spf = None
         if spf is not None:
-            self.spf = MODELS.build(spf)
-            self.spf.attach(self.teacher_generator, image_channels, num_masks)
+            self.spf = MODELS.build(
+                spf,
+                default_args=dict(
+                    network=self.teacher_generator,
+                    image_channels=self.image_channels,
+                    num_masks=num_masks))
+        if teacher_init not in TEACHER_INITS:
+            raise ValueError(f'teacher_init must be one of {TEACHER_INITS}, '
+                             f'got {teacher_init!r}')
+        self.teacher_output_layer = residual_output_layer(
+            self.teacher_generator)
+        if teacher_init == 'auto':
+            teacher_init = 'zero_output' if self.teacher_output_layer \
+                else 'gate'
+        if teacher_init == 'zero_output':
+            if self.teacher_output_layer is None:
+                raise ValueError(
+                    "teacher_init='zero_output' needs a generator with a "
+                    'residual output projection '
+                    f'({", ".join(sorted(RESIDUAL_OUTPUT_LAYERS))}); use '
+                    "'gate' for "
+                    f'{type(self.teacher_generator).__name__}')
+            zero_module(self.teacher_generator.get_submodule(
+                self.teacher_output_layer))
+        else:
+            self.teacher_output_layer = None
+        self.teacher_gate = None
+        if teacher_init == 'gate':
+            self.teacher_gate = nn.Parameter(
+                torch.zeros(1, self.image_channels, 1, 1))
         self.spd_loss = MODELS.build(spd_loss) if spd_loss else None
         self.sgr_loss = MODELS.build(sgr_loss) if sgr_loss else None
+        self.feature_loss = MODELS.build(feature_loss) if feature_loss \
+            else None
+        self.distill_weights = DistillWeights(**(distill_weights or {}))
+        unknown = set(self.distill_weights.grad_fraction) - {
+            'spd', 'sgr', 'feature'
+        }
+        if unknown:
+            raise ValueError(f'distill_weights.grad_fraction has unknown '
+                             f"terms {sorted(unknown)}; use 'spd', 'sgr', "
+                             "'feature'")
+        self._steps = 0  # fallback clock outside an mmengine runner
+        if init_teacher_from_student:
+            self._register_load_state_dict_pre_hook(self._teacher_from_student)
+
+    def _teacher_from_student(self, state_dict: dict, prefix: str, *args):
+        """Initialise IR2 from a loaded student without a teacher."""
+        student, teacher = prefix + 'generator.', prefix + 'teacher_generator.'
+        if any(k.startswith(teacher) for k in state_dict) or not any(
+                k.startswith(student) for k in state_dict):
+            return
+        own = self.teacher_generator.state_dict()
+        output = self.teacher_output_layer
+        copied = 0
+        for key in [k for k in state_dict if k.startswith(student)]:
+            name = key[len(student):]
+            if name not in own or own[name].shape != state_dict[key].shape:
+                continue
+            value = state_dict[key]
+            if output is not None and name.startswith(output + '.'):
+                value = own[name]  # stays zero: IR2 starts as the identity
+            state_dict[teacher + name] = value
+            copied += 1
+        how = f'its zeroed {output!r}' if output else 'the zero gate'
+        print_log(
+            f'IR2 (teacher_generator) initialised from the loaded student '
+            f'weights ({copied}/{len(own)} tensors); {how} keeps I2 == I1 '
+            'until IR2 learns to improve on it', 'current')
+
+    # ----------------------------------------------------------- helpers
+    def current_iter(self) -> int:
+        """The training iteration: mmengine's, or steps taken so far."""
+        iteration = MessageHub.get_current_instance().get_info('iter')
+        return self._steps if iteration is None else int(iteration)
 
     def needs_masks(self) -> bool:
-        """Whether training reads masks (SPF or SGR are enabled)."""
+        """Whether the cascade uses masks (SPF or SGR are enabled)."""
         return self.spf is not None or self.sgr_loss is not None
+
+    def needs_features(self) -> bool:
+        """Whether a loss reads the fusion points' features."""
+        return self.feature_loss is not None or (
+            self.sgr_loss is not None and self.sgr_loss.features == 'cascade')
+
+    def to_pixel_space(self, images: torch.Tensor,
+                       data_samples: DataSample) -> torch.Tensor:
+        """Generator outputs as RGB (or gray) images, nominally in [0, 1].
+
+        The preprocessor's own destruct logic (de-normalise, to BGR) without
+        its clamp, so gradients pass; then RGB order for VGG and SAM.
+
+        Args:
+            images (Tensor): Generator outputs in the normalised space.
+            data_samples (DataSample): The batch (holds the channel order).
+
+        Returns:
+            Tensor: (B, C, H, W) images.
+        """
+        images = self.data_preprocessor._destruct_norm_and_conversion(
+            images, data_samples, 'img') / 255.
+        return images.flip(1) if images.size(1) == 3 else images
 
     def batch_masks(self, student: torch.Tensor,
                     data_samples: DataSample) -> List[torch.Tensor]:
@@ -131,9 +298,8 @@ class CascadeDistillRestorer(BaseEditModel):
             if isinstance(paths, str):
                 paths = [paths]
             labels = self.online_masks(
-                self.to_rgb_unit_range(student.detach(), data_samples),
-                self._train_steps, paths,
-                data_samples.get(self.coords_key))
+                self.to_pixel_space(student.detach(), data_samples),
+                self.current_iter(), paths, data_samples.get(self.coords_key))
         return label_map_to_masks(labels, self.num_masks)
 
     def cached_labels(self, data_samples: DataSample,
@@ -148,11 +314,17 @@ class CascadeDistillRestorer(BaseEditModel):
             Tensor: (B, 1, H, W) label maps.
         """
         if self.mask_key not in data_samples:
+            fields = sorted(data_samples.keys())
             raise KeyError(
-                f'The batch has no {self.mask_key!r}: add '
-                f"dict(type='LoadSAMMask', key='{self.mask_key}', ...) to the "
-                f"train pipeline and pack it with PackInputs(data_keys="
-                f"['{self.mask_key}'])")
+                f'The batch has no {self.mask_key!r}; the pipeline that made '
+                f'it packed only {fields}, so the dataloader ran a pipeline '
+                'without mask loading -- the stock one, if an edited '
+                'pipeline was defined but never assigned. Wrap the stock '
+                "pipeline: train_dataloader = dict(dataset=dict(pipeline=["
+                "dict(type='WithSAMMasks', pipeline=_base_.train_dataloader"
+                '.dataset.pipeline)])), or add LoadSAMMask and '
+                f"PackInputs(data_keys=['{self.mask_key}']) to the pipeline "
+                'that train_dataloader.dataset.pipeline names.')
         labels = getattr(data_samples, self.mask_key)
         if labels.dim() == 3:
             labels = labels.unsqueeze(1)
@@ -161,36 +333,9 @@ class CascadeDistillRestorer(BaseEditModel):
             labels = F.interpolate(labels.float(), size=size, mode='nearest')
         return labels
 
-    def to_rgb_unit_range(self, images: torch.Tensor,
-                          data_samples: DataSample) -> torch.Tensor:
-        """Undo the preprocessor's normalisation and channel order for VGG.
-
-        Args:
-            images (Tensor): Generator outputs in the normalised space.
-            data_samples (DataSample): The batch (holds the channel order).
-
-        Returns:
-            Tensor: RGB images, nominally in [0, 1].
-        """
-        preprocessor = self.data_preprocessor
-        mean = getattr(preprocessor, 'mean', None)
-        std = getattr(preprocessor, 'std', None)
-        if mean is not None and std is not None:
-            images = images * std.view(1, -1, 1, 1) + mean.view(1, -1, 1, 1)
-        images = images / 255.
-        order = data_samples.metainfo.get('gt_img_output_channel_order',
-                                          data_samples.metainfo.get(
-                                              'img_output_channel_order'))
-        if isinstance(order, (list, tuple)):
-            order = order[0]
-        if order is not None and order.upper() == 'BGR' and \
-                images.size(1) == 3:
-            images = images.flip(1)
-        return images
-
     def forward_teacher(self, image: torch.Tensor,
                         masks: Optional[torch.Tensor],
-                        valid: Optional[torch.Tensor]) -> torch.Tensor:
+                        valid: Optional[torch.Tensor]):
         """Run IR2 on IR1's output, with SPF when configured.
 
         Args:
@@ -200,11 +345,81 @@ class CascadeDistillRestorer(BaseEditModel):
             valid (Tensor, optional): (B, N) validity.
 
         Returns:
-            Tensor: IR2's output.
+            tuple[Tensor, list[Tensor]]: IR2's gated output and its fused
+            features (empty without SPF).
         """
         if self.spf is None:
-            return self.teacher_generator(image)
-        return self.spf(self.teacher_generator, image, masks, valid)
+            raw, features = self.teacher_generator(image), []
+        else:
+            raw, features = self.spf(image, masks, valid)
+        if raw.shape != image.shape:
+            raise ValueError(teacher_size_error(raw.shape, image.shape))
+        if self.teacher_gate is None:
+            return raw, features
+        gated = image + self.teacher_gate * (raw - image)
+        # Records a generator attaches to its output (RCDNet's stages) stay
+        # readable by its loss.
+        gated.__dict__.update(vars(raw))
+        return gated, features
+
+    def cascade(self,
+                inputs: torch.Tensor,
+                data_samples: DataSample,
+                features: bool = False) -> CascadeOutput:
+        """One cascade step, shared by training, evaluation and analysis.
+
+        Args:
+            inputs (Tensor): Preprocessed degraded images.
+            data_samples (DataSample): The stacked batch samples.
+            features (bool): Also record IR1's features at the fusion
+                points. Defaults to False.
+
+        Returns:
+            CascadeOutput: Both restorations, the masks and the features.
+        """
+        paths = self.spf.fusion_points if (self.spf is not None
+                                           and features) else []
+        with recorded_features(self.generator, paths) as student_features:
+            student = self.generator(inputs)
+        masks = valid = None
+        if self.needs_masks():
+            masks, valid = self.batch_masks(student, data_samples)
+        teacher_in = student if self.teacher_input_grad else student.detach()
+        teacher, teacher_features = self.forward_teacher(
+            teacher_in, masks, valid)
+        return CascadeOutput(student, teacher, masks, valid,
+                             list(student_features), teacher_features)
+
+    # --------------------------------------------------------- training
+    def distillation_terms(self, out: CascadeOutput, gt: torch.Tensor,
+                           data_samples: DataSample) -> dict:
+        """The enabled distillation terms at their ``loss_weight``.
+
+        Args:
+            out (CascadeOutput): The cascade step.
+            gt (Tensor): The ground truth.
+            data_samples (DataSample): The batch (channel order for VGG).
+
+        Returns:
+            dict[str, tuple[Tensor, list[Tensor]]]: term -> (value, the
+            student tensors it acts on, for the gradient balance).
+        """
+        terms = {}
+        if self.spd_loss is not None:
+            terms['spd'] = (self.spd_loss(out.student, out.teacher, gt),
+                            [out.student])
+        if self.sgr_loss is not None:
+            on_vgg = self.sgr_loss.features == 'vgg'
+            terms['sgr'] = (self.sgr_loss(
+                self.to_pixel_space(out.student, data_samples),
+                self.to_pixel_space(out.teacher, data_samples), out.masks,
+                out.valid, out.student_features, out.teacher_features),
+                            [out.student] if on_vgg else out.student_features)
+        if self.feature_loss is not None:
+            terms['feature'] = (self.feature_loss(out.student_features,
+                                                  out.teacher_features),
+                                out.student_features)
+        return terms
 
     def forward_train(self,
                       inputs: torch.Tensor,
@@ -218,25 +433,60 @@ class CascadeDistillRestorer(BaseEditModel):
                 when SPF/SGR are on, the label maps under ``mask_key``.
 
         Returns:
-            dict[str, Tensor]: ``loss_recon1``, ``loss_recon2`` and, when
-            enabled, ``loss_spd`` and ``loss_sgr``.
+            dict[str, Tensor]: ``loss_recon1``, ``loss_recon2``, the active
+            distillation terms (``loss_spd``, ``loss_sgr``,
+            ``loss_feature``) and, for the log, ``distill_ramp``, each
+            balanced term's ``weight_<term>`` and SPD's gate fraction.
         """
+        iteration = self.current_iter()
+        self._steps += 1
         gt = data_samples.gt_img
-        student = self.generator(inputs, **kwargs)
-        masks = valid = None
-        if self.needs_masks():
-            masks, valid = self.batch_masks(student, data_samples)
-        self._train_steps += 1
-        teacher_in = student if self.teacher_input_grad else student.detach()
-        teacher = self.forward_teacher(teacher_in, masks, valid)
-
+        out = self.cascade(inputs, data_samples, self.needs_features())
+        recon1 = self.pixel_loss(out.student, gt)
         losses = dict(
-            loss_recon1=self.pixel_loss(student, gt),
-            loss_recon2=self.pixel_loss(teacher, gt))
-        if self.spd_loss is not None:
-            losses['loss_spd'] = self.spd_loss(student, teacher)
-        if self.sgr_loss is not None:
-            losses['loss_sgr'] = self.sgr_loss(
-                self.to_rgb_unit_range(student, data_samples),
-                self.to_rgb_unit_range(teacher, data_samples), masks, valid)
+            loss_recon1=recon1, loss_recon2=self.pixel_loss(out.teacher, gt))
+        ramp = self.distill_weights.ramp(iteration)
+        losses['distill_ramp'] = recon1.new_tensor(ramp)
+        if ramp == 0:  # the teacher trains alone first
+            return losses
+        weights = self.distill_weights
+        for name, (value, targets) in self.distillation_terms(
+                out, gt, data_samples).items():
+            if weights.due(name, iteration):
+                weights.update(name, gradient_norm(recon1, targets),
+                               gradient_norm(value, targets))
+            if weights.balanced(name):
+                losses[f'weight_{name}'] = weights.scale(name).detach()
+            losses[f'loss_{name}'] = ramp * weights.scale(name).to(
+                value) * value
+        if self.spd_loss is not None and self.spd_loss.gate is not None:
+            losses['spd_gate_fraction'] = self.spd_loss.last_gate_fraction
         return losses
+
+    # -------------------------------------------------------- inference
+    def forward_inference(self,
+                          inputs: torch.Tensor,
+                          data_samples: Optional[DataSample] = None,
+                          **kwargs) -> DataSample:
+        """IR1's restoration; also IR2's when the batch carries masks.
+
+        Args:
+            inputs (Tensor): Preprocessed degraded images.
+            data_samples (DataSample, optional): The stacked batch.
+
+        Returns:
+            DataSample: ``pred_img`` (the student, scored by the stock
+            metrics) and, with masks, ``teacher_pred_img``.
+        """
+        with_teacher = data_samples is not None and (
+            not self.needs_masks() or
+            (self.online_masks is None and self.mask_key in data_samples))
+        if not with_teacher:
+            return super().forward_inference(inputs, data_samples, **kwargs)
+        with torch.no_grad():
+            out = self.cascade(inputs, data_samples)
+        return DataSample(
+            pred_img=self.data_preprocessor.destruct(
+                out.student, data_samples).cpu(),
+            teacher_pred_img=self.data_preprocessor.destruct(
+                out.teacher, data_samples).cpu())

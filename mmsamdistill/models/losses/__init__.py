@@ -1,4 +1,5 @@
 from .composite_loss import CompositeLoss
+from .feature_distill_loss import FeatureDistillLoss
 from .rcdnet_loss import RCDNetLoss
 from .sgr_loss import SGRLoss
 from .spd_loss import SPDLoss
@@ -6,6 +7,6 @@ from .ssim_loss import SSIMLoss
 from .vgg_feature_extractor import VGGFeatureExtractor
 
 __all__ = [
-    'CompositeLoss', 'RCDNetLoss', 'SGRLoss', 'SPDLoss', 'SSIMLoss',
+    'CompositeLoss', 'FeatureDistillLoss', 'RCDNetLoss', 'SGRLoss', 'SPDLoss', 'SSIMLoss',
     'VGGFeatureExtractor'
 ]

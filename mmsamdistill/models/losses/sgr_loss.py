@@ -1,5 +1,5 @@
 """Semantic-Guided Relation loss (paper Eqs. 5-7)."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
@@ -9,6 +9,7 @@ from mmagic.registry import MODELS
 from ..utils import FrozenNetwork, resize_masks
 
 _POOLINGS = ('avg', 'none')
+_FEATURES = ('vgg', 'cascade')
 
 
 @MODELS.register_module()
@@ -22,6 +23,11 @@ class SGRLoss(nn.Module):
     masks, averaged over the batch. Images with fewer than two valid masks add
     0. Everything is batched: no Python loop over masks or images.
 
+    ``features='cascade'`` computes the same relation on the cascade's own
+    features instead of a frozen VGG: IR1's block outputs against IR2's
+    SPF-fused outputs at the same fusion points, averaged over the points.
+    It needs no VGG weights and costs a few einsums.
+
     ``pooling='none'`` is the paper's literal formula: the cosine between whole
     masked feature maps. For non-overlapping masks (SAM label maps) it is 0
     for every pair and the loss is identically 0; it is kept for ablations.
@@ -30,6 +36,10 @@ class SGRLoss(nn.Module):
         loss_weight (float): Weight (the paper's lambda_2). Defaults to 200.
         vgg (dict): Config of the frozen feature extractor. Defaults to
             VGG16 up to relu4_3 with torchvision's ImageNet weights.
+        features (str): ``'vgg'`` (the paper) or ``'cascade'``.
+            Defaults to ``'vgg'``.
+        input_scale (float): Resize factor of the images before VGG; < 1
+            trades accuracy for cost on large crops. Defaults to 1.
         pooling (str): ``'avg'`` (prototypes) or ``'none'`` (literal).
             Defaults to ``'avg'``.
         eps (float): Guards the masked averages and the norms.
@@ -40,16 +50,38 @@ class SGRLoss(nn.Module):
                  loss_weight: float = 200.0,
                  vgg: Optional[dict] = None,
                  pooling: str = 'avg',
+                 features: str = 'vgg',
+                 input_scale: float = 1.0,
                  eps: float = 1e-6) -> None:
         super().__init__()
         if pooling not in _POOLINGS:
             raise ValueError(f'pooling must be one of {_POOLINGS}, '
                              f'got {pooling!r}')
+        if features not in _FEATURES:
+            raise ValueError(f'features must be one of {_FEATURES}, '
+                             f'got {features!r}')
+        if not 0 < input_scale <= 1:
+            raise ValueError(f'input_scale must be in (0, 1], got '
+                             f'{input_scale}')
         self.loss_weight = loss_weight
         self.pooling = pooling
+        self.features = features
+        self.input_scale = input_scale
         self.eps = eps
-        vgg = vgg or dict(type='VGGFeatureExtractor')
-        self.vgg = FrozenNetwork(MODELS.build(vgg))
+        self.vgg = None
+        if features == 'vgg':
+            vgg = vgg or dict(type='VGGFeatureExtractor')
+            self.vgg = FrozenNetwork(MODELS.build(vgg))
+
+    def vgg_features(self, images: torch.Tensor) -> torch.Tensor:
+        """VGG features of (B, C, H, W) images in [0, 1] (gray repeated)."""
+        if images.size(1) == 1:
+            images = images.expand(-1, 3, -1, -1)
+        if self.input_scale != 1:
+            images = F.interpolate(
+                images, scale_factor=self.input_scale, mode='bilinear',
+                align_corners=False, antialias=True)
+        return self.vgg(images)
 
     def relation(self, feats: torch.Tensor,
                  masks: torch.Tensor) -> torch.Tensor:
@@ -75,11 +107,30 @@ class SGRLoss(nn.Module):
         norms = dots.diagonal(dim1=1, dim2=2).clamp(min=0).sqrt()
         return dots / (norms.unsqueeze(2) * norms.unsqueeze(1) + self.eps)
 
+    def relation_gap(self, feat_s: torch.Tensor, feat_t: torch.Tensor,
+                     masks: torch.Tensor) -> torch.Tensor:
+        """Squared relation differences of one pair of feature maps.
+
+        Args:
+            feat_s (Tensor): (B, C, h, w) student features.
+            feat_t (Tensor): (B, C', h, w) teacher features (detached here).
+            masks (Tensor): (B, N, H, W) masks of any size.
+
+        Returns:
+            Tensor: (B, N, N) squared differences.
+        """
+        small = resize_masks(masks, feat_s.shape[-2:]).to(feat_s.dtype)
+        return (self.relation(feat_s, small) -
+                self.relation(feat_t.detach(), small)).pow(2)
+
     def forward(self,
                 student: torch.Tensor,
                 teacher: torch.Tensor,
                 masks: torch.Tensor,
-                valid: Optional[torch.Tensor] = None) -> torch.Tensor:
+                valid: Optional[torch.Tensor] = None,
+                student_features: Sequence[torch.Tensor] = (),
+                teacher_features: Sequence[torch.Tensor] = ()
+                ) -> torch.Tensor:
         """Compute the weighted SGR loss.
 
         Args:
@@ -88,6 +139,10 @@ class SGRLoss(nn.Module):
             masks (Tensor): (B, N, H, W) masks with values in {0, 1}.
             valid (Tensor, optional): (B, N) bool; ``None`` marks the
                 non-empty masks valid.
+            student_features (Sequence[Tensor]): IR1's block features
+                (``features='cascade'``).
+            teacher_features (Sequence[Tensor]): IR2's fused features at
+                the same fusion points (``features='cascade'``).
 
         Returns:
             Tensor: The weighted scalar loss.
@@ -97,12 +152,23 @@ class SGRLoss(nn.Module):
                              f'batch size, got {tuple(masks.shape)}')
         if valid is None:
             valid = masks.flatten(2).amax(dim=2) > 0
-        feat_s = self.vgg(student)
-        with torch.no_grad():
-            feat_t = self.vgg(teacher.detach())
-        small = resize_masks(masks, feat_s.shape[-2:]).to(feat_s.dtype)
-        diff = (self.relation(feat_s, small) -
-                self.relation(feat_t, small)).pow(2)
+        if self.features == 'vgg':
+            with torch.no_grad():
+                feat_t = self.vgg_features(teacher.detach())
+            diff = self.relation_gap(
+                self.vgg_features(student), feat_t, masks)
+        else:
+            if not student_features or len(student_features) != len(
+                    teacher_features):
+                raise ValueError(
+                    "SGRLoss(features='cascade') needs IR1's and IR2's "
+                    'features at the same fusion points; enable SPF '
+                    '(model.spf) on a teacher of the student\'s '
+                    'architecture')
+            diff = sum(
+                self.relation_gap(s, t, masks)
+                for s, t in zip(student_features, teacher_features)) / len(
+                    student_features)
         valid = valid.to(diff.dtype)
         pairs = valid.unsqueeze(2) * valid.unsqueeze(1)
         pairs = pairs * (1 - torch.eye(pairs.size(-1), device=pairs.device,

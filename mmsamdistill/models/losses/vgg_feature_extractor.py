@@ -5,7 +5,8 @@ import torch
 import torch.nn as nn
 import torchvision
 from mmagic.registry import MODELS
-from mmengine.runner.checkpoint import CheckpointLoader
+
+from ...engine.checkpoint_loading import load_state_dict_file
 
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -81,12 +82,15 @@ class VGGFeatureExtractor(nn.Module):
     def load_pretrained(self, pretrained: str) -> None:
         """Load the trunk's weights from a torchvision VGG state dict.
 
+        Weights-only, also for ``torchvision://`` names and URLs: the file
+        is downloaded once into torch hub's cache (or found there) and read
+        by :func:`~mmsamdistill.engine.load_checkpoint_file`, never by
+        ``torch.hub``'s full unpickler.
+
         Args:
             pretrained (str): ``torchvision://vgg16``, URL or file path.
         """
-        checkpoint = CheckpointLoader.load_checkpoint(
-            pretrained, map_location='cpu')
-        state = checkpoint.get('state_dict', checkpoint)
+        state = load_state_dict_file(pretrained)
         own = self.state_dict()
         wanted = {k: v for k, v in state.items() if k in own}
         missing = sorted(set(own) - set(wanted))

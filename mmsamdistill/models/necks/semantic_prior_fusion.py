@@ -1,6 +1,7 @@
-"""Attach SPF units to any generator's blocks by module path (paper Eq. 3)."""
+"""SPF units hooked onto a generator's blocks by module path (paper Eq. 3)."""
+import contextlib
 import re
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -8,6 +9,7 @@ import torch.nn.functional as F
 from mmagic.registry import MODELS
 from mmengine.model import BaseModule
 
+from ..utils import resize_masks
 from .spf_unit import SPFUnit
 
 # Fusion points per MMagic generator: modules whose outputs are the building
@@ -37,6 +39,45 @@ def _pattern_regex(pattern: str) -> 're.Pattern':
     return re.compile(r'\.'.join(parts) + '$')
 
 
+def resolve_fusion_points(network: nn.Module,
+                          patterns: Union[str, Sequence[str]]) -> List[str]:
+    """Expand fusion-point patterns into module paths of ``network``.
+
+    Args:
+        network (nn.Module): The generator.
+        patterns (str | Sequence[str]): ``'auto'`` (the preset of the
+            generator's class) or module paths with ``'*'`` for one
+            path component.
+
+    Returns:
+        list[str]: Module paths, in the order given.
+    """
+    if patterns == 'auto':
+        name = type(network).__name__
+        if name not in FUSION_PRESETS:
+            raise ValueError(
+                f'No SPF fusion-point preset for {name}; presets exist for '
+                f'{", ".join(sorted(FUSION_PRESETS))}. Set '
+                "spf=dict(fusion_points=[...]) in the model config to module "
+                "paths of the generator, e.g. ['encoders.*'].")
+        patterns = FUSION_PRESETS[name]
+    elif isinstance(patterns, str):
+        patterns = [patterns]
+    names = [n for n, _ in network.named_modules() if n]
+    paths: List[str] = []
+    for pattern in patterns:
+        regex = _pattern_regex(pattern)
+        matched = [n for n in names if regex.match(n)]
+        if not matched:
+            shallow = [n for n in names if n.count('.') < 2]
+            raise ValueError(
+                f'SPF fusion point {pattern!r} matches no module of '
+                f'{type(network).__name__}. Valid module paths include: '
+                f'{", ".join(shallow)}')
+        paths += [n for n in matched if n not in paths]
+    return paths
+
+
 def _spatial_size(inputs: tuple, length: int) -> Optional[Tuple[int, int]]:
     """Find the (H, W) a token-sequence block was called with."""
     for arg in inputs:
@@ -47,21 +88,94 @@ def _spatial_size(inputs: tuple, length: int) -> Optional[Tuple[int, int]]:
     return None
 
 
+def as_feature_map(output: torch.Tensor, inputs: tuple,
+                   path: str) -> torch.Tensor:
+    """A block's output as a (B, C, H, W) map ((B, L, C) tokens reshaped).
+
+    Args:
+        output (Tensor): The block's output.
+        inputs (tuple): The block's positional inputs (hold the token
+            grid's size for transformer blocks).
+        path (str): The block's module path, for error messages.
+
+    Returns:
+        Tensor: (B, C, H, W) features.
+    """
+    if not torch.is_tensor(output) or output.dim() not in (3, 4):
+        raise TypeError(
+            f'SPF fusion point {path!r} returns {type(output).__name__}; '
+            'fuse into a module whose output is a (B, C, H, W) map or '
+            '(B, L, C) tokens')
+    if output.dim() == 4:
+        return output
+    size = _spatial_size(inputs, output.size(1))
+    if size is None:
+        raise RuntimeError(
+            f'cannot find the spatial size of the tokens output by {path!r}')
+    return output.transpose(1, 2).reshape(output.size(0), -1, *size)
+
+
+def _like_output(feature: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    """``feature`` in the layout of ``output`` (tokens stay tokens)."""
+    if output.dim() == 3:
+        return feature.flatten(2).transpose(1, 2)
+    return feature
+
+
+@contextlib.contextmanager
+def recorded_features(network: nn.Module,
+                      paths: Sequence[str]) -> Iterator[List[torch.Tensor]]:
+    """Collect the feature maps of ``paths`` during the forwards inside.
+
+    The hooks exist only inside the block, so the network is untouched
+    outside it (the student stays the stock model).
+
+    Args:
+        network (nn.Module): The network to record.
+        paths (Sequence[str]): Module paths, e.g. ``SemanticPriorFusion``'s
+            ``fusion_points``.
+
+    Yields:
+        list[Tensor]: Filled in execution order with (B, C, H, W) maps.
+    """
+    modules = dict(network.named_modules())
+    features: List[torch.Tensor] = []
+    handles = [
+        modules[path].register_forward_hook(
+            lambda m, i, o, path=path: features.append(
+                as_feature_map(o, i, path))) for path in paths
+    ]
+    try:
+        yield features
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 @MODELS.register_module()
 class SemanticPriorFusion(BaseModule):
-    """SPF units hooked onto a generator's building blocks.
+    """SPF units hooked onto the building blocks of the network they fuse.
 
-    Unit 1 fuses ``[I1, M]`` into the generator's input; unit i > 1 fuses
+    Unit 1 fuses ``[I1, M]`` into the network's input; unit i > 1 fuses
     ``[resize(F_{i-1}^SPF), F_i]`` and its result replaces the output of
     block i, so block i+1 consumes the fused feature. Blocks are found by
     module path and fused through forward hooks, so no generator is edited.
     Order follows execution (probed once on a dummy input), which is what
-    Eq. 3's index means for U-shaped networks too. A generator that pads its
-    input before its blocks declares ``pads_input = True`` and a ``pad(x)``
-    method (see ``Uformer``): the masks and the guide are then padded the
-    same way ("no mask" in the pad) instead of being stretched.
+    Eq. 3's index means for U-shaped networks too. Every unit starts as a
+    no-op (zero-initialised output projection), so at initialisation the
+    fused network computes exactly what the bare network computes.
+
+    The network is not a submodule: its parameters belong to its owner (the
+    restorer's ``teacher_generator``), so they appear once in state dicts
+    and optimizers. A network that pads its input before its blocks
+    declares ``pads_input = True`` and a ``pad(x)`` method (see
+    ``Uformer``): the masks and the guide are then padded the same way ("no
+    mask" in the pad) instead of being stretched.
 
     Args:
+        network (nn.Module): The generator to fuse into (IR2).
+        image_channels (int): Channels of the network's input image.
+        num_masks (int): Mask channels N.
         fusion_points (str | Sequence[str]): ``'auto'`` (the preset of the
             generator's class, see ``FUSION_PRESETS``) or module paths, with
             ``'*'`` matching one path component (``'encoders.*'``).
@@ -74,109 +188,64 @@ class SemanticPriorFusion(BaseModule):
     """
 
     def __init__(self,
+                 network: nn.Module,
+                 image_channels: int,
+                 num_masks: int,
                  fusion_points: Union[str, Sequence[str]] = 'auto',
                  mid_channels: Optional[int] = None,
                  probe_size: int = 64,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        self.fusion_patterns = fusion_points
-        self.mid_channels = mid_channels
-        self.probe_size = probe_size
-        self.fusion_points: List[str] = []
-        self.input_unit: Optional[SPFUnit] = None
+        self.__dict__['network'] = network  # see the class docstring
+        modules = dict(network.named_modules())
+        paths = resolve_fusion_points(network, fusion_points)
+        self.fusion_points, channels = self._probe(
+            network, modules, paths, image_channels, probe_size)
+        self.input_unit = SPFUnit(num_masks, image_channels, mid_channels)
         self.units = nn.ModuleList()
+        previous = image_channels
+        for index, path in enumerate(self.fusion_points):
+            self.units.append(SPFUnit(previous, channels[path], mid_channels))
+            previous = channels[path]
+            modules[path].register_forward_hook(self._make_hook(index))
         self._state: Optional[dict] = None
 
-    def resolve(self, network: nn.Module) -> List[str]:
-        """Expand ``fusion_points`` into module paths of ``network``.
-
-        Args:
-            network (nn.Module): The generator to fuse into.
-
-        Returns:
-            list[str]: Module paths, in the order given.
-        """
-        patterns = self.fusion_patterns
-        if patterns == 'auto':
-            name = type(network).__name__
-            if name not in FUSION_PRESETS:
-                raise ValueError(
-                    f'No SPF fusion-point preset for {name}; presets exist '
-                    f'for {", ".join(sorted(FUSION_PRESETS))}. Set '
-                    "spf.fusion_points to module paths, e.g. ['encoders.*'].")
-            patterns = FUSION_PRESETS[name]
-        elif isinstance(patterns, str):
-            patterns = [patterns]
-        names = [n for n, _ in network.named_modules() if n]
-        paths = []
-        for pattern in patterns:
-            regex = _pattern_regex(pattern)
-            matched = [n for n in names if regex.match(n)]
-            if not matched:
-                shallow = [n for n in names if n.count('.') < 2]
-                raise ValueError(
-                    f'SPF fusion point {pattern!r} matches no module of '
-                    f'{type(network).__name__}. Valid module paths include: '
-                    f'{", ".join(shallow)}')
-            paths += [n for n in matched if n not in paths]
-        return paths
-
-    def attach(self, network: nn.Module, in_channels: int,
-               num_masks: int) -> None:
-        """Build the units for ``network`` and hook them onto its blocks.
-
-        Args:
-            network (nn.Module): The generator (IR2).
-            in_channels (int): Image channels of the generator's input.
-            num_masks (int): Mask channels N.
-        """
-        if self.input_unit is not None:
-            raise RuntimeError('SemanticPriorFusion is already attached')
-        modules = dict(network.named_modules())
-        paths = self.resolve(network)
-        order, channels = self._probe(network, modules, paths, in_channels)
-        self.fusion_points = order
-        self.input_unit = SPFUnit(num_masks, in_channels, self.mid_channels)
-        previous = in_channels
-        for path in order:
-            self.units.append(
-                SPFUnit(previous, channels[path], self.mid_channels))
-            previous = channels[path]
-            hook = self._make_hook(len(self.units) - 1)
-            modules[path].register_forward_hook(hook)
-
-    def _probe(self, network: nn.Module, modules: Dict[str, nn.Module],
-               paths: List[str],
-               in_channels: int) -> Tuple[List[str], Dict[str, int]]:
-        order, channels, handles = [], {}, []
-
-        def record(path):
-
-            def hook(module, inputs, output):
-                if not torch.is_tensor(output) or output.dim() not in (3, 4):
-                    raise TypeError(
-                        f'SPF fusion point {path!r} returns '
-                        f'{type(output).__name__}; fuse into a module whose '
-                        'output is a (B, C, H, W) map or (B, L, C) tokens')
-                if path not in channels:
-                    order.append(path)
-                    channels[path] = output.size(1 if output.dim() == 4 else 2)
-
-            return hook
-
-        for path in paths:
-            handles.append(modules[path].register_forward_hook(record(path)))
+    @staticmethod
+    def _probe(network: nn.Module, modules: Dict[str, nn.Module],
+               paths: List[str], image_channels: int,
+               probe_size: int) -> Tuple[List[str], Dict[str, int]]:
+        param = next(network.parameters())
         was_training = network.training
         try:
             with torch.no_grad():
                 network.eval()
-                param = next(network.parameters())
-                network(param.new_zeros(1, in_channels, self.probe_size,
-                                        self.probe_size))
+                order, channels, handles = [], {}, []
+                for path in paths:
+
+                    def record(module, inputs, output, path=path):
+                        if path not in channels:
+                            order.append(path)
+                            channels[path] = as_feature_map(
+                                output, inputs, path).size(1)
+
+                    handles.append(
+                        modules[path].register_forward_hook(record))
+                try:
+                    network(
+                        param.new_zeros(1, image_channels, probe_size,
+                                        probe_size))
+                except RuntimeError as err:
+                    raise RuntimeError(
+                        f'SPF could not probe {type(network).__name__} with '
+                        f'a ({image_channels}, {probe_size}, {probe_size}) '
+                        'input; check the model\'s image_channels (or the '
+                        'preprocessor\'s mean/std length) and '
+                        f'spf.probe_size. Underlying error: {err}') from err
+                finally:
+                    for handle in handles:
+                        handle.remove()
         finally:
             network.train(was_training)
-            for handle in handles:
-                handle.remove()
         missing = [p for p in paths if p not in channels]
         if missing:
             raise ValueError(f'SPF fusion points {missing} never ran in the '
@@ -186,54 +255,55 @@ class SemanticPriorFusion(BaseModule):
     def _make_hook(self, index: int):
 
         def hook(module, inputs, output):
-            if self._state is None:  # IR2 called outside fuse(): no fusion
+            if self._state is None:  # network called outside forward()
                 return output
-            tokens = output.dim() == 3
-            if tokens:
-                size = _spatial_size(inputs, output.size(1))
-                if size is None:
-                    raise RuntimeError(
-                        f'cannot find the spatial size of the tokens output '
-                        f'by {self.fusion_points[index]!r}')
-                output = output.transpose(1, 2).reshape(
-                    output.size(0), -1, *size)
-            fused = self.units[index](self._state['guide'], output,
-                                      self._state['masks'],
+            feature = as_feature_map(output, inputs, self.fusion_points[index])
+            fused = self.units[index](self._state['guide'], feature,
+                                      self._masks_at(feature.shape[-2:]),
                                       self._state['valid'])
             self._state['guide'] = fused
-            if tokens:
-                fused = fused.flatten(2).transpose(1, 2)
-            return fused
+            self._state['features'].append(fused)
+            return _like_output(fused, output)
 
         return hook
 
-    def forward(self, network: nn.Module, image: torch.Tensor,
-                masks: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-        """Run ``network`` with the semantic priors fused in.
+    def _masks_at(self, size: Tuple[int, int]) -> torch.Tensor:
+        """The call's masks at ``size``, resized once per size and call."""
+        cache = self._state['resized']
+        key = tuple(size)
+        if key not in cache:
+            cache[key] = resize_masks(self._state['masks'], key).to(
+                self._state['guide'].dtype)
+        return cache[key]
+
+    def forward(self, image: torch.Tensor, masks: torch.Tensor,
+                valid: torch.Tensor
+                ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+        """Run the network with the semantic priors fused in.
 
         Args:
-            network (nn.Module): The generator this module is attached to.
             image (Tensor): (B, C, H, W) IR1 output.
             masks (Tensor): (B, N, H, W) SAM masks.
             valid (Tensor): (B, N) bool validity of the masks.
 
         Returns:
-            Tensor: IR2's output.
+            tuple[Tensor, list[Tensor]]: The network's output and the fused
+            feature map of every fusion point, in execution order.
         """
-        if self.input_unit is None:
-            raise RuntimeError('call attach(network, ...) before forward')
-        fused = self.input_unit(masks.to(image.dtype), image, masks, valid)
+        masks = masks.to(image.dtype)
+        fused = self.input_unit(masks, image, masks, valid)
         guide = fused
-        if getattr(network, 'pads_input', False):
+        if getattr(self.network, 'pads_input', False):
             # The network pads its input (bottom/right) before its blocks:
             # pad the guide alike and the masks with "no mask", so the
             # priors stay on the pixels they describe.
-            guide = network.pad(fused)
+            guide = self.network.pad(fused)
             pad_h = guide.size(-2) - fused.size(-2)
             pad_w = guide.size(-1) - fused.size(-1)
             masks = F.pad(masks, (0, pad_w, 0, pad_h))
-        self._state = dict(guide=guide, masks=masks, valid=valid)
+        self._state = dict(
+            guide=guide, masks=masks, valid=valid, resized={}, features=[])
         try:
-            return network(fused)
+            return self.network(fused), self._state['features']
         finally:
             self._state = None

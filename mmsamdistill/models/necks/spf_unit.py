@@ -6,8 +6,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmagic.registry import MODELS
 
-from ..utils import resize_masks
-
 
 class SemanticSelectionAttention(nn.Module):
     """Re-weight features by their affinity to per-mask semantic prototypes.
@@ -66,7 +64,10 @@ class SPFUnit(nn.Module):
     the guide is resized to the feature's size, concatenated, mixed by two
     conv blocks, re-weighted by Semantic Selection Attention with the masks,
     and projected back to the feature's channels. The result has the
-    feature's shape, so it can replace a block's output.
+    feature's shape, so it can replace a block's output. The projection is
+    zero-initialised (as ControlNet's zero convolutions): a new unit returns
+    ``feature`` unchanged, so adding SPF never makes the network worse at
+    the start, and the unit learns how much prior to inject.
 
     Args:
         guide_channels (int): Channels of the guide.
@@ -87,6 +88,8 @@ class SPFUnit(nn.Module):
             conv_block(mid_channels, mid_channels))
         self.attention = SemanticSelectionAttention(mid_channels)
         self.proj = nn.Conv2d(mid_channels, feat_channels, 1)
+        nn.init.zeros_(self.proj.weight)
+        nn.init.zeros_(self.proj.bias)
 
     def forward(self, guide: torch.Tensor, feat: torch.Tensor,
                 masks: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -95,7 +98,7 @@ class SPFUnit(nn.Module):
         Args:
             guide (Tensor): (B, Cg, h, w) guide of any spatial size.
             feat (Tensor): (B, Cf, H, W) feature to refine.
-            masks (Tensor): (B, N, H0, W0) masks of any spatial size.
+            masks (Tensor): (B, N, H, W) masks at the feature's size.
             valid (Tensor): (B, N) bool validity of the masks.
 
         Returns:
@@ -106,6 +109,5 @@ class SPFUnit(nn.Module):
             guide = F.interpolate(
                 guide, size=size, mode='bilinear', align_corners=False)
         fused = self.fuse(torch.cat([guide.to(feat.dtype), feat], dim=1))
-        fused = self.attention(fused, resize_masks(masks, size).to(
-            fused.dtype), valid)
+        fused = self.attention(fused, masks, valid)
         return feat + self.proj(fused)

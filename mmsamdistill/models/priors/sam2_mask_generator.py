@@ -7,6 +7,7 @@ import torch
 from mmagic.registry import MODELS
 
 from ...datasets.label_map_io import masks_to_label_map
+from ...engine.checkpoint_loading import checkpoint_path, load_state_dict_file
 from .base_mask_generator import BaseMaskGenerator
 from .sam_mask_generator import file_digest
 
@@ -18,7 +19,7 @@ class SAM2MaskGenerator(BaseMaskGenerator):
     Args:
         model_cfg (str): SAM 2 model config name, e.g.
             ``'configs/sam2.1/sam2.1_hiera_l.yaml'``.
-        checkpoint (str): Its checkpoint file.
+        checkpoint (str): Its checkpoint file or URL, loaded weights-only.
         device (str, optional): Default: CUDA when available.
         max_side (int, optional): See :class:`BaseMaskGenerator`.
         **amg_settings: Settings of ``SAM2AutomaticMaskGenerator``
@@ -43,14 +44,17 @@ class SAM2MaskGenerator(BaseMaskGenerator):
                 'SAM2MaskGenerator needs the optional `sam2` package: '
                 '`pip install sam2` (or use SAMMaskGenerator, or '
                 'FelzenszwalbMaskGenerator without any weights)') from err
-        if not osp.isfile(checkpoint):
+        if '://' not in checkpoint and not osp.isfile(checkpoint):
             raise FileNotFoundError(f'SAM 2 checkpoint {checkpoint} not found')
         self.model_cfg, self.checkpoint = model_cfg, checkpoint
         self.amg_settings = amg_settings
-        self.checkpoint_digest = file_digest(checkpoint)
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-        self.generator = SAM2AutomaticMaskGenerator(
-            build_sam2(model_cfg, checkpoint, device=device), **amg_settings)
+        # built without weights, then loaded weights-only by our loader
+        model = build_sam2(model_cfg, None, device=device)
+        model.load_state_dict(load_state_dict_file(checkpoint))
+        local = checkpoint_path(checkpoint)
+        self.checkpoint_digest = None if local is None else file_digest(local)
+        self.generator = SAM2AutomaticMaskGenerator(model, **amg_settings)
 
     def settings(self) -> Dict:
         return dict(

@@ -7,9 +7,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmagic.registry import MODELS
-from mmengine.runner.checkpoint import CheckpointLoader
 
 from ...datasets.label_map_io import masks_to_label_map
+from ...engine.checkpoint_loading import checkpoint_path, load_state_dict_file
 from .base_mask_generator import BaseMaskGenerator
 
 # SamAutomaticMaskGenerator's settings that change the masks, with defaults.
@@ -59,8 +59,9 @@ class _QueuedImageEncoder(nn.Module):
 class SAMMaskGenerator(BaseMaskGenerator):
     """Segment-anything's automatic mask generator, built once, reused.
 
-    Images are given in RGB (as SAM expects). The checkpoint is loaded
-    weights-only through mmengine's ``CheckpointLoader`` (a path or URL).
+    Images are given in RGB (as SAM expects). The checkpoint (a path or an
+    ``http(s)://`` URL, downloaded once into torch hub's cache) is loaded
+    weights-only by :func:`~mmsamdistill.engine.load_checkpoint_file`.
 
     Args:
         model_type (str): A key of ``segment_anything.sam_model_registry``
@@ -109,10 +110,10 @@ class SAMMaskGenerator(BaseMaskGenerator):
         sam = sam_model_registry[model_type]()
         self.checkpoint_digest = None
         if checkpoint is not None:
-            state = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
-            sam.load_state_dict(state.get('model', state))
-            if osp.isfile(checkpoint):
-                self.checkpoint_digest = file_digest(checkpoint)
+            sam.load_state_dict(load_state_dict_file(checkpoint))
+            local = checkpoint_path(checkpoint)
+            if local is not None:
+                self.checkpoint_digest = file_digest(local)
         sam.image_encoder = _QueuedImageEncoder(sam.image_encoder)
         self.sam = sam.to(self.device).eval().requires_grad_(False)
         self.generator = SamAutomaticMaskGenerator(

@@ -6,6 +6,8 @@ from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmengine.optim import build_optim_wrapper
 
+from tests.helpers import activate_teacher
+
 PREPROCESSOR = dict(type='DataPreprocessor', mean=[0.] * 3, std=[255.] * 3)
 
 
@@ -70,8 +72,14 @@ def check_cascade(generator, pixel_loss, size=24):
     """
     model = build_cascade(generator, pixel_loss)
     data = model.data_preprocessor(make_data(size), training=True)
+    with torch.no_grad():  # identity at initialisation
+        student = model.generator(data['inputs'])
+        masks, valid = model.batch_masks(student, data['data_samples'])
+        assert torch.equal(model.forward_teacher(student, masks, valid)[0],
+                           student)
+    activate_teacher(model)
     losses = model(data['inputs'], data['data_samples'], mode='loss')
-    assert set(losses) == {
+    assert {k for k in losses if k.startswith('loss_')} == {
         'loss_recon1', 'loss_recon2', 'loss_spd', 'loss_sgr'
     }
     assert all(torch.isfinite(v) for v in losses.values())
@@ -91,10 +99,13 @@ def check_cascade(generator, pixel_loss, size=24):
     assert out.shape == data['inputs'].shape and calls == []
 
     # the validation path of tools/train.py / tools/test.py: predict mode,
-    # the preprocessor's destructuring, one restored image per sample
+    # the preprocessor's destructuring, one restored image per sample; IR2
+    # is scored too because the batch carries masks
     outputs = model.val_step(make_data(size))
-    assert len(outputs) == 2 and calls == []
+    assert len(outputs) == 2 and calls == [1]
     for sample in outputs:
-        assert sample.output.pred_img.shape == (3, size, size)
-        assert torch.isfinite(sample.output.pred_img).all()
+        for key in ('pred_img', 'teacher_pred_img'):
+            image = sample.output.get(key)
+            assert image.shape == (3, size, size)
+            assert torch.isfinite(image).all()
     return model

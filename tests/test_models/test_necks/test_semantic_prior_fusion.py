@@ -6,7 +6,9 @@ import torch.nn as nn
 from mmagic.registry import MODELS
 
 from mmsamdistill.models import FUSION_PRESETS, SemanticPriorFusion, SPFUnit
-from mmsamdistill.models.necks import SemanticSelectionAttention
+from mmsamdistill.models.necks import (SemanticSelectionAttention,
+                                      recorded_features,
+                                      resolve_fusion_points)
 from tests.helpers import TINY_GENERATORS
 
 
@@ -18,7 +20,7 @@ def random_masks(batch=2, num=4, size=32):
 
 def test_unit_keeps_the_feature_shape_whatever_the_guide_size():
     unit = SPFUnit(guide_channels=5, feat_channels=12)
-    masks, valid = random_masks(size=32)
+    masks, valid = random_masks(size=8)  # the caller resizes them once
     feat = torch.rand(2, 12, 8, 8)
     out = unit(torch.rand(2, 5, 16, 16), feat, masks, valid)
     assert out.shape == feat.shape
@@ -37,13 +39,18 @@ def test_presets_fuse_every_block_and_train_every_unit(arch):
     assert arch in TINY_GENERATORS, 'every preset needs a tested generator'
     torch.manual_seed(0)
     network = MODELS.build(copy.deepcopy(TINY_GENERATORS[arch])).eval()
-    spf = SemanticPriorFusion()
-    spf.attach(network, in_channels=3, num_masks=4)  # eval: no drop-path
+    spf = SemanticPriorFusion(network, image_channels=3, num_masks=4)
     assert len(spf.units) == len(spf.fusion_points) >= 3
+    assert not any(k.startswith('network') for k in spf.state_dict())
     image = torch.rand(2, 3, 32, 32)
     masks, valid = random_masks()
     plain = network(image)
-    fused = spf(network, image, masks, valid)
+    fused, features = spf(image, masks, valid)  # eval: no drop-path
+    assert torch.equal(fused, plain)  # every unit starts as a no-op
+    assert len(features) == len(spf.fusion_points)
+    for unit in [spf.input_unit, *spf.units]:
+        torch.nn.init.normal_(unit.proj.weight, std=0.1)
+    fused, _ = spf(image, masks, valid)
     assert fused.shape == plain.shape == image.shape
     assert not torch.allclose(fused, plain)
     # Outside spf(...) the hooks pass through: the generator is untouched.
@@ -56,18 +63,34 @@ def test_presets_fuse_every_block_and_train_every_unit(arch):
 
 def test_patterns_expand_to_one_path_component():
     network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
-    spf = SemanticPriorFusion(fusion_points=['encoders.*', 'ending'])
-    assert spf.resolve(network) == ['encoders.0', 'encoders.1', 'ending']
+    assert resolve_fusion_points(network, ['encoders.*', 'ending']) == [
+        'encoders.0', 'encoders.1', 'ending'
+    ]
 
 
 def test_unknown_fusion_point_lists_valid_names():
     network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
-    spf = SemanticPriorFusion(fusion_points=['encoder.0'])
     with pytest.raises(ValueError, match='encoders.0') as error:
-        spf.attach(network, 3, 4)
+        SemanticPriorFusion(network, 3, 4, fusion_points=['encoder.0'])
     assert 'middle_blks' in str(error.value)
 
 
 def test_unknown_architecture_needs_explicit_points():
     with pytest.raises(ValueError, match='fusion_points'):
-        SemanticPriorFusion().attach(nn.Conv2d(3, 3, 3, padding=1), 3, 4)
+        SemanticPriorFusion(nn.Conv2d(3, 3, 3, padding=1), 3, 4)
+
+
+def test_a_wrong_channel_count_names_the_setting():
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
+    with pytest.raises(RuntimeError, match='image_channels'):
+        SemanticPriorFusion(network, image_channels=1, num_masks=4)
+
+
+def test_recorded_features_leave_no_hooks():
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
+    paths = resolve_fusion_points(network, 'auto')
+    with recorded_features(network, paths) as features:
+        network(torch.rand(1, 3, 32, 32))
+    assert len(features) == len(paths)
+    network(torch.rand(1, 3, 32, 32))
+    assert len(features) == len(paths)

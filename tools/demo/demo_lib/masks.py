@@ -1,10 +1,17 @@
-"""Mask sources of the demo: SAM when a checkpoint is given, else classical."""
+"""Mask sources of the demo: SAM when a checkpoint is given, else classical.
+
+Masks are made by ``tools/misc/generate_sam_masks.py``, as a user makes them.
+"""
+import os
 import os.path as osp
 import subprocess
 import sys
 from typing import List, Optional, Tuple
 
+from mmsamdistill.utils import dump_json_atomic, load_json_if_exists
 from .experiment import REPO_ROOT
+
+MARKER_FILE = '.demo_masks_done.json'
 
 
 def mask_source(sam_checkpoint: Optional[str] = None,
@@ -50,6 +57,15 @@ def generate_masks(image_folder: str, mask_root: str,
         log_path (str): The tool's output is appended here.
         python (str, optional): Interpreter. Defaults to this one.
     """
+    # The tool resumes on its own, but starting it costs seconds: a marker
+    # of a finished pass over the same images and settings skips it.
+    marker_path = osp.join(mask_root, MARKER_FILE)
+    images = [[name, os.stat(osp.join(image_folder, name)).st_mtime_ns]
+              for name in sorted(os.listdir(image_folder))]
+    marker = dict(image_folder=osp.abspath(image_folder), images=images,
+                  generator_args=list(generator_args))
+    if load_json_if_exists(marker_path) == marker:
+        return
     args = [
         python or sys.executable, 'tools/misc/generate_sam_masks.py',
         image_folder, mask_root, *generator_args
@@ -61,3 +77,4 @@ def generate_masks(image_folder: str, mask_root: str,
             args, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
     if code != 0:
         raise RuntimeError(f'mask generation failed ({code}); see {log_path}')
+    dump_json_atomic(marker, marker_path)

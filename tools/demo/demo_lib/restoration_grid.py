@@ -4,7 +4,7 @@ from typing import Sequence, Tuple
 import cv2
 import numpy as np
 
-from ..utils import write_atomic
+from mmsamdistill.utils import write_atomic
 
 
 def label_map_overlay(image_rgb: np.ndarray, label_map: np.ndarray,

@@ -4,7 +4,7 @@ import json
 import os.path as osp
 from typing import Dict, List, Sequence, Tuple
 
-from ..utils import write_atomic
+from mmsamdistill.utils import write_atomic
 
 
 # (iteration, value) points of one logged scalar.

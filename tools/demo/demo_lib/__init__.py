@@ -1,0 +1,29 @@
+"""Plumbing of the demo and the analysis tools (not part of the package).
+
+Subprocess runners of ``tools/train.py``/``tools/test.py``, the paired
+teacher-first regime, mask generation through
+``tools/misc/generate_sam_masks.py``, plots, image grids and statistics.
+Scripts put ``tools/demo`` on ``sys.path`` and ``import demo_lib``.
+"""
+from .experiment import RunResult, read_validation, run_train_test
+from .loss_curves import plot_loss_curves, read_scalars
+from .masks import generate_masks, mask_source
+from .paired import (DEGRADATIONS, DISTILL_CONFIG, FINETUNE_CONFIG,
+                     STOCK_CONFIG, TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,
+                     DemoData, PairedSeed, Regime, budget_options,
+                     continuation_options, data_options, prepare_data,
+                     run_paired_seed, run_stage_a, to_cfg_options,
+                     vgg_options)
+from .restoration_grid import label_map_overlay, save_restoration_grid
+from .stats import Interval, mean_std, t_interval, t_quantile
+
+__all__ = [
+    'DEGRADATIONS', 'DISTILL_CONFIG', 'DemoData', 'FINETUNE_CONFIG',
+    'Interval', 'PairedSeed', 'Regime', 'RunResult', 'STOCK_CONFIG',
+    'TEACHER_GT_MASKS_PSNR', 'TEACHER_PSNR', 'budget_options',
+    'continuation_options', 'data_options', 'generate_masks',
+    'label_map_overlay', 'mask_source', 'mean_std', 'plot_loss_curves',
+    'prepare_data', 'read_scalars', 'read_validation', 'run_paired_seed',
+    'run_stage_a', 'run_train_test', 'save_restoration_grid', 't_interval',
+    't_quantile', 'to_cfg_options', 'vgg_options'
+]
