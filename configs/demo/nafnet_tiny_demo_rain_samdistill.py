@@ -19,7 +19,20 @@ mask_source_name = 'felzenszwalb'
 mask_root = f'{_base_.data_root}/train/masks_{mask_source_name}'
 test_lq = f'lq_{_base_.degradation}'
 
-model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
+# The framework defaults, with two demo choices: SGR's relation on the
+# cascade's own block features (VGG16 would cost 6x the tiny model's step and
+# no pretrained VGG can be fetched here), and the teacher first: IR2 (a copy
+# of the loaded stage-A student, starting as the identity) trains alone for
+# the first half of the fine-tune, then the distillation ramps in.
+model = dict(
+    type='CascadeDistillRestorer',
+    **dict(
+        _base_.sam_distill,
+        sgr_loss=dict(type='SGRLoss', loss_weight=1.0, features='cascade'),
+        distill_weights=dict(
+            _base_.sam_distill.distill_weights,
+            start_iter=_base_.finetune_iters // 2,
+            ramp_iters=_base_.finetune_iters // 10)))
 
 # The stock pipeline with the mask loaded after the ground truth and moved
 # by the same flips, transposes and crop (identical random draws, identical

@@ -11,5 +11,6 @@ custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
 experiment_name = 'rcdnet_1xb8-200e_ddn_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
 
-model = dict(type='CascadeDistillRestorer', **_base_.sam_distill)
+# the paper's literal lambda_1 / lambda_2, as its tables were trained
+model = dict(type='CascadeDistillRestorer', **_base_.sam_distill_paper)
 train_dataloader = dict(dataset=dict(pipeline=_base_.sam_train_pipeline))

@@ -83,8 +83,10 @@ ROWS = {
     '+ feature distillation': {
         'model.spd_loss': None,
         'model.sgr_loss': None,
-        'model.feature_loss': dict(type='FeatureDistillLoss')
+        'model.feature_loss': dict(type='FeatureDistillLoss'),
+        'model.distill_weights.grad_fraction.feature': 0.1
     },
+    'default (SPD gated + SGR on cascade features)': {},
 }
 
 

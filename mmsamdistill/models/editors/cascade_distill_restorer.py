@@ -199,14 +199,13 @@ class CascadeDistillRestorer(BaseEditModel):
                     f'({", ".join(sorted(RESIDUAL_OUTPUT_LAYERS))}); use '
                     "'gate' for "
                     f'{type(self.teacher_generator).__name__}')
-            zero_module(self.teacher_generator.get_submodule(
-                self.teacher_output_layer))
         else:
             self.teacher_output_layer = None
         self.teacher_gate = None
         if teacher_init == 'gate':
             self.teacher_gate = nn.Parameter(
                 torch.zeros(1, self.image_channels, 1, 1))
+        self.start_teacher_as_identity()
         self.spd_loss = MODELS.build(spd_loss) if spd_loss else None
         self.sgr_loss = MODELS.build(sgr_loss) if sgr_loss else None
         self.feature_loss = MODELS.build(feature_loss) if feature_loss \
@@ -222,6 +221,24 @@ class CascadeDistillRestorer(BaseEditModel):
         self._steps = 0  # fallback clock outside an mmengine runner
         if init_teacher_from_student:
             self._register_load_state_dict_pre_hook(self._teacher_from_student)
+
+    def start_teacher_as_identity(self) -> None:
+        """Zero IR2's output layer or gate, so that ``I2 == I1``."""
+        if self.teacher_output_layer is not None:
+            zero_module(
+                self.teacher_generator.get_submodule(
+                    self.teacher_output_layer))
+        if self.teacher_gate is not None:
+            nn.init.zeros_(self.teacher_gate)
+
+    def init_weights(self) -> None:
+        """Initialise as the stock model does (the runner calls this before
+        ``load_from``), then restart IR2 as the identity: a generator's own
+        ``init_weights`` may re-draw its output layer."""
+        super().init_weights()
+        self.start_teacher_as_identity()
+        if self.spf is not None:
+            self.spf.zero_outputs()
 
     def _teacher_from_student(self, state_dict: dict, prefix: str, *args):
         """Initialise IR2 from a loaded student without a teacher."""

@@ -210,6 +210,11 @@ class SemanticPriorFusion(BaseModule):
             modules[path].register_forward_hook(self._make_hook(index))
         self._state: Optional[dict] = None
 
+    def zero_outputs(self) -> None:
+        """Make every unit a no-op again (as at construction)."""
+        for unit in [self.input_unit, *self.units]:
+            unit.zero_output()
+
     @staticmethod
     def _probe(network: nn.Module, modules: Dict[str, nn.Module],
                paths: List[str], image_channels: int,

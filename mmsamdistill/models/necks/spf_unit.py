@@ -88,6 +88,10 @@ class SPFUnit(nn.Module):
             conv_block(mid_channels, mid_channels))
         self.attention = SemanticSelectionAttention(mid_channels)
         self.proj = nn.Conv2d(mid_channels, feat_channels, 1)
+        self.zero_output()
+
+    def zero_output(self) -> None:
+        """Zero the output projection: the unit returns its feature."""
         nn.init.zeros_(self.proj.weight)
         nn.init.zeros_(self.proj.bias)
 

@@ -149,6 +149,19 @@ def test_the_teacher_starts_as_the_identity(arch, init, with_spf):
     assert torch.equal(teacher, student.detach())
 
 
+@pytest.mark.parametrize('arch', ['NAFNet', 'RRDBNet', 'RCDNet'])
+def test_the_runners_weight_init_keeps_the_teacher_the_identity(arch):
+    model = build(arch, sgr_loss=None, pixel_loss=dict(type='L1Loss'))
+    activate_teacher(model)  # as if a generator's init_weights re-drew it
+    model.init_weights()  # what mmengine's runner calls before load_from
+    inputs, samples = batch(model)
+    with torch.no_grad():
+        student = model.generator(inputs)
+        masks, valid = model.batch_masks(student, samples)
+        teacher, _ = model.forward_teacher(student, masks, valid)
+    assert torch.equal(teacher, student)
+
+
 def test_zero_output_needs_a_residual_generator():
     with pytest.raises(ValueError, match="'gate'"):
         build('RCDNet', teacher_init='zero_output', sgr_loss=None)

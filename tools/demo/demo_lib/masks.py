@@ -60,8 +60,10 @@ def generate_masks(image_folder: str, mask_root: str,
     # The tool resumes on its own, but starting it costs seconds: a marker
     # of a finished pass over the same images and settings skips it.
     marker_path = osp.join(mask_root, MARKER_FILE)
+    # Hidden names are other writers' temp files (write_atomic).
     images = [[name, os.stat(osp.join(image_folder, name)).st_mtime_ns]
-              for name in sorted(os.listdir(image_folder))]
+              for name in sorted(os.listdir(image_folder))
+              if not name.startswith('.')]
     marker = dict(image_folder=osp.abspath(image_folder), images=images,
                   generator_args=list(generator_args))
     if load_json_if_exists(marker_path) == marker:
