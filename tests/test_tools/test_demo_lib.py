@@ -231,8 +231,9 @@ def test_every_ablation_row_builds_a_model():
         cfg = Config.fromfile(
             osp.join(REPO, 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'))
         options = to_cfg_options(overrides)
-        cfg.merge_from_dict(
-            parser.parse_args(['--cfg-options', *options]).cfg_options)
+        if options:  # {} is the config as it is
+            cfg.merge_from_dict(
+                parser.parse_args(['--cfg-options', *options]).cfg_options)
         for key, value in overrides.items():  # the override took effect
             node = cfg
             for part in key.split('.'):

@@ -70,10 +70,12 @@ ROWS = {
         'model.distill_weights.grad_fraction.spd': 0.1,
         'model.spd_loss.gate': 'pixel'
     },
-    '+ SGR (VGG)': {
+    '+ SGR (VGG)': {  # randomly initialised: no VGG weights offline
         'model.spd_loss': None,
         'model.feature_loss': None,
-        'model.sgr_loss.features': 'vgg'
+        'model.sgr_loss.features': 'vgg',
+        'model.sgr_loss.vgg.type': 'VGGFeatureExtractor',
+        'model.sgr_loss.vgg.pretrained': None
     },
     '+ SGR on cascade features': {
         'model.spd_loss': None,
