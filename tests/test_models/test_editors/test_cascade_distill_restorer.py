@@ -206,7 +206,10 @@ def test_schedule_delays_and_ramps_the_distillation():
     model = build(distill_weights=dict(start_iter=2, ramp_iters=2))
     inputs, samples = batch(model)
     ramps = []
-    for _ in range(5):
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_current_instance()
+    for iteration in range(5):  # as the runner's RuntimeInfoHook sets it
+        hub.update_info('iter', iteration)
         losses = model(inputs, samples, mode='loss')
         ramps.append(float(losses['distill_ramp']))
         assert ('loss_spd' in losses) == (ramps[-1] > 0)
