@@ -23,7 +23,7 @@ sam_distill = dict(
     # Scale-free weights: each term pulls IR1 with a fixed fraction of the
     # pixel loss's gradient, whatever the pixel loss and value range.
     spd_loss=dict(type='SPDLoss', loss_weight=1.0, beta=1.0, gate='pixel'),
-    sgr_loss=dict(type='SGRLoss', loss_weight=1.0, pooling='avg', vgg=vgg16),
+    sgr_loss=dict(type='SGRLoss', loss_weight=1.0, pooling='avg', network=vgg16),
     feature_loss=None,
     distill_weights=dict(
         start_iter=0,  # set > 0 to let the teacher overtake IR1 first
@@ -41,5 +41,5 @@ sam_distill = dict(
 sam_distill_paper = dict(
     sam_distill,
     spd_loss=dict(type='SPDLoss', loss_weight=0.005, beta=1.0),
-    sgr_loss=dict(type='SGRLoss', loss_weight=200.0, pooling='avg', vgg=vgg16),
+    sgr_loss=dict(type='SGRLoss', loss_weight=200.0, pooling='avg', network=vgg16),
     distill_weights=dict(start_iter=0, ramp_iters=0, grad_fraction=None))

@@ -69,16 +69,21 @@ def test_loss_curves_read_the_newest_training_log(tmp_path):
 
 
 def test_mask_source_choice(tmp_path):
-    assert mask_source() == ('felzenszwalb', ['--generator', 'felzenszwalb'])
-    assert mask_source(classical='slic')[0] == 'slic'
+    name, args = mask_source()
+    assert name == 'segmenter_classes_by_segments'
+    assert args[:2] == ['--generator', 'segmenter']
+    assert mask_source(prior='felzenszwalb') == ('felzenszwalb',
+                                                 ['--generator',
+                                                  'felzenszwalb'])
+    assert mask_source(prior='slic')[0] == 'slic'
     with pytest.raises(FileNotFoundError, match='does not exist'):
         mask_source(str(tmp_path / 'missing.pth'))
     ckpt = tmp_path / 'sam.pth'
     ckpt.write_bytes(b'')
     name, args = mask_source(str(ckpt), 'vit_t')
     assert name == 'sam_vit_t' and f'checkpoint={ckpt}' in args
-    with pytest.raises(ValueError, match='classical'):
-        mask_source(classical='pspnet')
+    with pytest.raises(ValueError, match='prior must be one of'):
+        mask_source(prior='pspnet')
 
 
 def test_finished_runs_are_reused_only_with_equal_settings(tmp_path):

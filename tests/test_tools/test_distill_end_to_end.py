@@ -65,7 +65,7 @@ def cascade_config(folder, case, data_root, mask_root):
     return write_config(folder, 'cascade.py', f"""
 _base_ = {osp.join(REPO, case['ours'])!r}
 model = dict(generator={case['generator']},
-             sgr_loss=dict(vgg=dict(pretrained=None)))
+             sgr_loss=dict(network=dict(pretrained=None)))
 {val_overrides(case, data_root)}
 train_pipeline = _base_.train_dataloader.dataset.pipeline  # [WithSAMMasks]
 train_pipeline[0].update(

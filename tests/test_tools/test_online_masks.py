@@ -18,7 +18,7 @@ _base_ = {ONLINE!r}
 model = dict(
     generator=dict(mid_channels=8, enc_blk_nums=[1, 1], middle_blk_num=1,
                    dec_blk_nums=[1, 1], train_size=(1, 3, 32, 32)),
-    sgr_loss=dict(vgg=dict(pretrained=None)),
+    sgr_loss=dict(network=dict(pretrained=None)),
     mask_source=dict(_delete_=True, **{mask_source!r}),
     mask_interval={interval})
 train_pipeline = _base_.train_pipeline

@@ -71,7 +71,7 @@ def load_config(args: argparse.Namespace) -> Config:
                          'CascadeDistillRestorer')
     # Timing needs no pretrained VGG: random weights cost the same.
     if cfg.model.get('sgr_loss'):
-        cfg.model.sgr_loss.vgg.pretrained = None
+        cfg.model.sgr_loss.network.pretrained = None
     init_default_scope(cfg.get('default_scope', 'mmagic'))
     return cfg
 
@@ -234,7 +234,7 @@ def measure_mask_loading(args: argparse.Namespace) -> float:
 def measure_sgr(cfg: Config, args: argparse.Namespace) -> Dict:
     """SGR's relation cost at N = 64 masks vs one VGG forward."""
     sgr = MODELS.build(cfg.model.sgr_loss)
-    vgg = sgr.vgg
+    vgg = sgr.network
     images = torch.rand(args.batch_size, 3, args.crop, args.crop,
                         device=args.device)
     labels = torch.from_numpy(

@@ -69,15 +69,16 @@ def main() -> None:
         gt = samples.gt_img
         out = model.cascade(data['inputs'], samples, model.needs_features())
         recon1 = model.pixel_loss(out.student, gt)
-        terms = model.distillation_terms(out, gt, samples)
-        for name, (value, targets) in terms.items():
+        out = model.with_target_teacher(out)
+        terms = model.distillation_terms(data['inputs'], out, gt, samples)
+        for name, term in terms.items():
+            pixel_grad = gradient_norm(recon1, term.pixel_reference)
             if weights.balanced(name):
-                weights.update(name, gradient_norm(recon1, targets),
-                               gradient_norm(value, targets))
-            value = weights.scale(name).to(value) * value
-            grad = gradient_norm(value, targets)
-            share = float(grad) / max(float(gradient_norm(recon1, targets)),
-                                      1e-30)
+                weights.update(name, pixel_grad,
+                               gradient_norm(term.value, term.student_tensors))
+            value = weights.scale(name).to(term.value) * term.value
+            grad = gradient_norm(value, term.student_tensors)
+            share = float(grad) / max(float(pixel_grad), 1e-30)
             print(f'| {index} | {name} | {float(value):.4g} | '
                   f'{float(grad):.3e} | {share:.2e} |')
         student = model.to_pixel_space(out.student.detach(), samples)

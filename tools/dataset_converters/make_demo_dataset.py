@@ -10,7 +10,7 @@ inputs and of the test ground truths) through
 Usage:
     python tools/dataset_converters/make_demo_dataset.py [--out data/demo]
         [--degradations rain blur noise] [--tile-size 128] [--test-seed 0]
-        [--masks felzenszwalb|slic]
+        [--masks segmenter_classes_by_segments|segmenter_classes|felzenszwalb|slic]
 """
 import argparse
 import os.path as osp
@@ -20,6 +20,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
                             'demo'))  # demo_lib
 
 from demo_lib import mask_source, prepare_data  # noqa: E402
+from demo_lib.masks import PRIORS  # noqa: E402
 from mmsamdistill.datasets.demo_dataset import build_demo_data  # noqa: E402
 from mmsamdistill.datasets.transforms.synthesize_degradation import \
     DEGRADATION_FUNCTIONS  # noqa: E402
@@ -35,7 +36,7 @@ def main() -> None:
                         choices=sorted(DEGRADATION_FUNCTIONS))
     parser.add_argument('--tile-size', type=int, default=128)
     parser.add_argument('--test-seed', type=int, default=0)
-    parser.add_argument('--masks', choices=['felzenszwalb', 'slic'],
+    parser.add_argument('--masks', choices=sorted(PRIORS),
                         help='also write the masks the demo configs read')
     args = parser.parse_args()
     meta = build_demo_data(args.out, args.degradations, args.tile_size,
@@ -46,7 +47,7 @@ def main() -> None:
           f'{len(meta["test_photos"])} other photos; degraded test inputs: '
           f'{", ".join(sorted(meta["test_lq"]))}')
     if args.masks:
-        source, generator_args = mask_source(classical=args.masks)
+        source, generator_args = mask_source(prior=args.masks)
         for kind in args.degradations:
             data = prepare_data(args.out, kind, source, generator_args,
                                 osp.join(args.out, 'masks.log'),

@@ -6,6 +6,10 @@ import torch
 from mmagic.registry import METRICS
 
 from .frozen_segmenter import IMAGENET_MEAN, IMAGENET_STD, FrozenSegmenter
+
+# The segmenter bundled with the package (learned on PASCAL VOC).
+LEARNED_SEGMENTER = dict(type='PascalDeepLabV3')
+LEARNED_SEGMENTER_CLASSES = 21
 from .image_pair_metric import ImagePairMetric
 
 
@@ -122,18 +126,28 @@ class DownstreamSegmentationMetric(ImagePairMetric):
     with ``data_prefix=dict(img='lq', gt='gt', gt_seg='seg')`` in the
     dataset.
 
+    Without a ``segmenter`` the metric uses the learned segmenter bundled
+    with this package (DeepLabV3-MobileNetV2 trained on PASCAL VOC, 21
+    classes); without a ``label_key`` the labels are that segmenter's own
+    map of the ground truth, so the metric scores how much of the clean
+    image's semantics the restoration keeps, on any dataset.
+
     Args:
-        segmenter (dict): The segmentation network: an mmsegmentation config
-            ``dict(config='mmseg::...', checkpoint=URL_or_path)`` or a registry
-            config ``dict(type=..., checkpoint=None, ...)``; see
-            :class:`FrozenSegmenter`.
-        num_classes (int): Classes of the labels and the segmenter.
-            Defaults to 19 (Cityscapes trainIds).
+        segmenter (dict, optional): The segmentation network: an
+            mmsegmentation config ``dict(config='mmseg::...',
+            checkpoint=URL_or_path)`` or a registry config ``dict(type=...,
+            checkpoint=None, ...)``; see :class:`FrozenSegmenter`. ``None``
+            (default) is the bundled ``PascalDeepLabV3`` (it takes images in
+            [0, 1]: ``mean``/``std`` are then ignored).
+        num_classes (int, optional): Classes of the labels and the
+            segmenter. Defaults to 19 (Cityscapes trainIds) for a given
+            segmenter, 21 for the bundled one.
         ignore_index (int): Label value left out. Defaults to 255.
         image_key (str): Image to segment: ``'pred_img'`` (restored, default),
             ``'input'`` (the rainy input: the 'Rain' row) or ``'gt_img'``
             (the clean image: the 'No Rain' row).
-        label_key (str): Data sample key of the label map.
+        label_key (str, optional): Data sample key of the label map;
+            ``None`` takes the segmenter's map of ``gt_img`` instead.
             Defaults to ``'gt_seg'``.
         mean (Sequence[float]): RGB mean for registry segmenters, in [0, 255].
         std (Sequence[float]): RGB std for registry segmenters, in [0, 255].
@@ -145,11 +159,11 @@ class DownstreamSegmentationMetric(ImagePairMetric):
     """
 
     def __init__(self,
-                 segmenter: dict,
-                 num_classes: int = 19,
+                 segmenter: Optional[dict] = None,
+                 num_classes: Optional[int] = None,
                  ignore_index: int = 255,
                  image_key: str = 'pred_img',
-                 label_key: str = 'gt_seg',
+                 label_key: Optional[str] = 'gt_seg',
                  mean: Sequence[float] = IMAGENET_MEAN,
                  std: Sequence[float] = IMAGENET_STD,
                  channel_order: str = 'BGR',
@@ -158,13 +172,21 @@ class DownstreamSegmentationMetric(ImagePairMetric):
                  prefix: Optional[str] = None) -> None:
         super().__init__(channel_order=channel_order, device=device,
                          collect_device=collect_device, prefix=prefix)
+        if segmenter is None:
+            # The bundled segmenter normalises [0, 1] images itself.
+            segmenter, mean, std = LEARNED_SEGMENTER, (0., ) * 3, (255., ) * 3
+            num_classes = num_classes or LEARNED_SEGMENTER_CLASSES
         self.segmenter = FrozenSegmenter(segmenter, mean=mean, std=std)
-        self.num_classes = num_classes
+        self.num_classes = num_classes or 19
         self.ignore_index = ignore_index
         self.image_key = image_key
         self.label_key = label_key
 
     def _label(self, sample: dict) -> np.ndarray:
+        if self.label_key is None:
+            gt = self.fetch_image(sample, 'gt_img')
+            return self.segmenter.predict(
+                self.to_rgb(gt), self.run_device(gt)).cpu().numpy()
         if self.label_key not in sample:
             raise KeyError(
                 f'no label map {self.label_key!r} in the data sample; load it '

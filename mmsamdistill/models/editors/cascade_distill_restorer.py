@@ -11,9 +11,11 @@ from mmagic.structures import DataSample
 from mmengine.logging import MessageHub, print_log
 
 from ..necks import recorded_features
-from ..priors import OnlineMaskSource
+from ..priors import (BaseMaskGenerator, OnlineMaskSource,
+                      SegmenterProbabilityPrior)
 from ..utils import label_map_to_masks
 from .distill_weights import DistillWeights, gradient_norm
+from .parameter_ema import ParameterEMA
 from .teacher_config import (infer_image_channels, same_size_teacher,
                              teacher_size_error)
 from .teacher_identity import (RESIDUAL_OUTPUT_LAYERS, TEACHER_INITS,
@@ -35,6 +37,15 @@ class CascadeOutput(NamedTuple):
     teacher_features: List[torch.Tensor]
 
 
+class DistillTerm(NamedTuple):
+    """One distillation term: its value, the student tensors it acts on,
+    and those on which the pixel loss's gradient is its reference (the
+    same tensors, unless the term runs IR1 on other inputs)."""
+    value: torch.Tensor
+    student_tensors: List[torch.Tensor]
+    pixel_reference: List[torch.Tensor]
+
+
 @MODELS.register_module()
 class CascadeDistillRestorer(BaseEditModel):
     """Train IR1 (the stock generator) with priors distilled from IR2 + SAM.
@@ -42,11 +53,14 @@ class CascadeDistillRestorer(BaseEditModel):
     Per batch (:meth:`cascade`): ``I1 = IR1(x)``; masks M from the cache or
     segmented online; ``I2 = IR2_SPF(I1, M)``. Losses:
     ``recon1 = pixel_loss(I1, gt)``, ``recon2 = pixel_loss(I2, gt)`` and the
-    distillation terms ``spd`` (SPD, Eq. 4), ``sgr`` (SGR, Eqs. 5-7) and
-    ``feature`` (IR2's fused block features into IR1's), weighted by
-    :class:`DistillWeights` (schedule, scale-free weights). The teacher is
-    detached inside the distillation terms, so IR2 and SPF learn from
-    ``recon2`` only.
+    distillation terms ``spd`` (SPD, Eq. 4), ``sgr`` (SGR, Eqs. 5-7),
+    ``feature`` (IR2's fused block features into IR1's) and ``views`` (the
+    teacher's restorations of new views of the inputs, which have no
+    ground truth), weighted by :class:`DistillWeights` (schedule,
+    scale-free weights). The teacher is detached inside the distillation
+    terms, so IR2 and SPF learn from ``recon2`` only. With ``teacher_ema``
+    the targets come from a running average of the teacher's weights (an
+    EMA teacher) instead of its current weights.
 
     The teacher starts as the identity, so ``I2 == I1`` at step 0 and IR2
     can only improve on the student: every SPF unit is a no-op, and either
@@ -59,8 +73,9 @@ class CascadeDistillRestorer(BaseEditModel):
 
     ``tensor`` and ``predict`` run IR1 alone, as the stock ``BaseEditModel``,
     so inference costs what it did. In ``predict``, when the batch carries
-    cached masks (a test pipeline with ``LoadSAMMask``; or IR2 needs none),
-    IR2's restoration is added
+    cached masks (a test pipeline with ``LoadSAMMask``), has a soft prior
+    computed from IR1's output, or IR2 needs no masks, IR2's restoration
+    is added
     as ``teacher_pred_img``: score it with e.g. ``dict(type='PSNR',
     pred_key='teacher_pred_img', prefix='teacher')`` next to the stock
     metrics, which keep scoring the student under their usual names.
@@ -80,8 +95,16 @@ class CascadeDistillRestorer(BaseEditModel):
             torchvision's weights by default); ``None`` disables it.
         feature_loss (dict, optional): ``FeatureDistillLoss`` config;
             ``None`` (default) disables it.
+        view_loss (dict, optional): ``ViewDistillLoss`` config: distill
+            the teacher on zoomed-out, flipped views of the degraded inputs
+            (no ground truth needed); ``None`` (default) disables it.
+        teacher_ema (float, optional): Decay of an exponential moving
+            average of IR2's (and SPF's) weights that gives the
+            distillation targets and ``teacher_pred_img``, e.g. 0.999;
+            ``None`` (default) distills the current teacher.
         distill_weights (dict, optional): ``DistillWeights`` arguments:
-            ``start_iter``, ``ramp_iters``, ``grad_fraction``, ``interval``.
+            ``start_iter``, ``ramp_iters``, ``grad_fraction`` (terms
+            ``spd``, ``sgr``, ``feature``, ``views``), ``interval``.
             Defaults to scale-free weights from step 0: SPD pulls with 10 %
             and SGR with 5 % of the pixel loss's gradient on IR1's output
             (the paper's literal lambda_1 = 0.005, lambda_2 = 200 are
@@ -91,7 +114,10 @@ class CascadeDistillRestorer(BaseEditModel):
         mask_source (str | dict): ``'cache'`` reads the label map packed
             under ``mask_key`` by the data pipeline; a mask generator config
             (e.g. ``dict(type='SAMMaskGenerator', checkpoint=...)``) segments
-            IR1's detached output during training (paper Eq. 2).
+            IR1's detached output during training (paper Eq. 2); a
+            ``SegmenterProbabilityPrior`` config gives soft class
+            probabilities of IR1's output as the prior channels
+            (``num_masks`` = its classes), at test time too.
             Defaults to ``'cache'``.
         mask_key (str): DataSample field of the cached label maps.
             Defaults to ``'sam_mask'``.
@@ -131,6 +157,8 @@ class CascadeDistillRestorer(BaseEditModel):
                  sgr_loss: Optional[dict] = dict(
                      type='SGRLoss', loss_weight=1.0),
                  feature_loss: Optional[dict] = None,
+                 view_loss: Optional[dict] = None,
+                 teacher_ema: Optional[float] = None,
                  distill_weights: Optional[dict] = dict(
                      grad_fraction=dict(spd=0.1, sgr=0.05), interval=10),
                  num_masks: int = 16,
@@ -153,18 +181,29 @@ class CascadeDistillRestorer(BaseEditModel):
             test_cfg=test_cfg,
             init_cfg=init_cfg,
             data_preprocessor=data_preprocessor)
-        self.online_masks = None
-        if isinstance(mask_source, dict):
-            self.online_masks = OnlineMaskSource(
-                MODELS.build(mask_source), mask_interval)
-        elif mask_source != 'cache':
-            raise ValueError("mask_source must be 'cache' or a mask generator "
-                             f'config, got {mask_source!r}')
-        elif mask_interval != 1:
-            raise ValueError('mask_interval applies to online mask sources; '
-                             'cached masks are read every step')
+        self.online_masks = self.soft_prior = None
+        source = MODELS.build(mask_source) if isinstance(mask_source,
+                                                         dict) else None
+        if isinstance(source, BaseMaskGenerator):
+            self.online_masks = OnlineMaskSource(source, mask_interval)
+        elif isinstance(source, SegmenterProbabilityPrior):
+            self.soft_prior = source
+        elif source is not None or mask_source != 'cache':
+            raise ValueError(
+                "mask_source must be 'cache', a mask generator config or a "
+                f'SegmenterProbabilityPrior config, got {mask_source!r}')
+        if mask_interval != 1 and self.online_masks is None:
+            raise ValueError('mask_interval applies to online mask '
+                             'generators; cached masks and soft priors are '
+                             'read every step')
         if num_masks < 1:
             raise ValueError(f'num_masks must be >= 1, got {num_masks}')
+        if self.soft_prior is not None and \
+                num_masks != self.soft_prior.num_channels:
+            raise ValueError(
+                f'the soft prior gives {self.soft_prior.num_channels} '
+                f'channels, one per class; set num_masks='
+                f'{self.soft_prior.num_channels} (got {num_masks})')
         self.num_masks = num_masks
         self.mask_key = mask_key
         self.coords_key = coords_key
@@ -210,14 +249,19 @@ class CascadeDistillRestorer(BaseEditModel):
         self.sgr_loss = MODELS.build(sgr_loss) if sgr_loss else None
         self.feature_loss = MODELS.build(feature_loss) if feature_loss \
             else None
+        self.view_loss = MODELS.build(view_loss) if view_loss else None
+        self.teacher_ema = None
+        if teacher_ema is not None:
+            self.teacher_ema = ParameterEMA(self.teacher_parameters(),
+                                            teacher_ema)
         self.distill_weights = DistillWeights(**(distill_weights or {}))
         unknown = set(self.distill_weights.grad_fraction) - {
-            'spd', 'sgr', 'feature'
+            'spd', 'sgr', 'feature', 'views'
         }
         if unknown:
             raise ValueError(f'distill_weights.grad_fraction has unknown '
                              f"terms {sorted(unknown)}; use 'spd', 'sgr', "
-                             "'feature'")
+                             "'feature', 'views'")
         self._steps = 0  # fallback clock outside an mmengine runner
         if init_teacher_from_student:
             self._register_load_state_dict_pre_hook(self._teacher_from_student)
@@ -265,6 +309,15 @@ class CascadeDistillRestorer(BaseEditModel):
             'until IR2 learns to improve on it', 'current')
 
     # ----------------------------------------------------------- helpers
+    def teacher_parameters(self) -> Dict[str, nn.Parameter]:
+        """IR2's, SPF's and the gate's parameters by name."""
+        return {
+            name: param
+            for name, param in self.named_parameters()
+            if name.split('.')[0] in ('teacher_generator', 'spf',
+                                      'teacher_gate')
+        }
+
     def current_iter(self) -> int:
         """The training iteration: mmengine's, or steps taken so far."""
         iteration = MessageHub.get_current_instance().get_info('iter')
@@ -308,6 +361,9 @@ class CascadeDistillRestorer(BaseEditModel):
         Returns:
             list[Tensor]: (B, N, H, W) float masks and (B, N) bool validity.
         """
+        if self.soft_prior is not None:
+            return self.soft_prior(
+                self.to_pixel_space(student.detach(), data_samples))
         if self.online_masks is None:
             labels = self.cached_labels(data_samples, student.shape[-2:])
         else:
@@ -379,6 +435,18 @@ class CascadeDistillRestorer(BaseEditModel):
         gated.__dict__.update(vars(raw))
         return gated, features
 
+    def teacher_target(self, image: torch.Tensor,
+                       masks: Optional[torch.Tensor],
+                       valid: Optional[torch.Tensor]):
+        """IR2 as a distillation target: no gradient, and its EMA weights
+        when ``teacher_ema`` is set. Same arguments and returns as
+        :meth:`forward_teacher`."""
+        with torch.no_grad():
+            if self.teacher_ema is None:
+                return self.forward_teacher(image.detach(), masks, valid)
+            with self.teacher_ema.applied(self.teacher_parameters()):
+                return self.forward_teacher(image.detach(), masks, valid)
+
     def cascade(self,
                 inputs: torch.Tensor,
                 data_samples: DataSample,
@@ -407,35 +475,76 @@ class CascadeDistillRestorer(BaseEditModel):
         return CascadeOutput(student, teacher, masks, valid,
                              list(student_features), teacher_features)
 
+    def with_target_teacher(self, out: CascadeOutput) -> CascadeOutput:
+        """``out`` with the EMA teacher's restoration and features when
+        ``teacher_ema`` is set (else ``out`` itself)."""
+        if self.teacher_ema is None:
+            return out
+        teacher, teacher_features = self.teacher_target(
+            out.student, out.masks, out.valid)
+        return out._replace(teacher=teacher,
+                            teacher_features=teacher_features)
+
     # --------------------------------------------------------- training
-    def distillation_terms(self, out: CascadeOutput, gt: torch.Tensor,
-                           data_samples: DataSample) -> dict:
+    def view_term(self, inputs: torch.Tensor,
+                  out: CascadeOutput) -> DistillTerm:
+        """Distillation on one new view of the inputs (``view_loss``).
+
+        Args:
+            inputs (Tensor): The batch's preprocessed degraded images.
+            out (CascadeOutput): The batch's cascade step, whose teacher
+                is the target (its masks move with the view).
+
+        Returns:
+            DistillTerm: The term, acting on IR1's output of the view.
+        """
+        views = self.view_loss
+        view = views.sample_view(tuple(inputs.shape[-2:]))
+        student = self.generator(views.apply(view, inputs))
+        masks = None if out.masks is None else views.apply(
+            view, out.masks, 'nearest')
+        teacher, _ = self.teacher_target(student, masks, out.valid)
+        weights = views.weights(teacher, views.apply(view, out.teacher))
+        return DistillTerm(
+            views(student, teacher, weights), [student], [out.student])
+
+    def distillation_terms(self, inputs: torch.Tensor, out: CascadeOutput,
+                           gt: torch.Tensor,
+                           data_samples: DataSample) -> Dict[str,
+                                                              DistillTerm]:
         """The enabled distillation terms at their ``loss_weight``.
 
         Args:
-            out (CascadeOutput): The cascade step.
+            inputs (Tensor): The preprocessed degraded images.
+            out (CascadeOutput): The cascade step, with the teacher as the
+                target (:meth:`teacher_target`).
             gt (Tensor): The ground truth.
             data_samples (DataSample): The batch (channel order for VGG).
 
         Returns:
-            dict[str, tuple[Tensor, list[Tensor]]]: term -> (value, the
-            student tensors it acts on, for the gradient balance).
+            dict[str, DistillTerm]: The terms by name.
         """
         terms = {}
         if self.spd_loss is not None:
-            terms['spd'] = (self.spd_loss(out.student, out.teacher, gt),
-                            [out.student])
+            terms['spd'] = DistillTerm(
+                self.spd_loss(out.student, out.teacher, gt), [out.student],
+                [out.student])
         if self.sgr_loss is not None:
-            on_vgg = self.sgr_loss.features == 'vgg'
-            terms['sgr'] = (self.sgr_loss(
-                self.to_pixel_space(out.student, data_samples),
-                self.to_pixel_space(out.teacher, data_samples), out.masks,
-                out.valid, out.student_features, out.teacher_features),
-                            [out.student] if on_vgg else out.student_features)
+            acts_on = [out.student] if self.sgr_loss.features == 'network' \
+                else out.student_features
+            terms['sgr'] = DistillTerm(
+                self.sgr_loss(
+                    self.to_pixel_space(out.student, data_samples),
+                    self.to_pixel_space(out.teacher, data_samples),
+                    out.masks, out.valid, out.student_features,
+                    out.teacher_features), acts_on, acts_on)
         if self.feature_loss is not None:
-            terms['feature'] = (self.feature_loss(out.student_features,
-                                                  out.teacher_features),
-                                out.student_features)
+            terms['feature'] = DistillTerm(
+                self.feature_loss(out.student_features,
+                                  out.teacher_features),
+                out.student_features, out.student_features)
+        if self.view_loss is not None:
+            terms['views'] = self.view_term(inputs, out)
         return terms
 
     def forward_train(self,
@@ -462,16 +571,21 @@ class CascadeDistillRestorer(BaseEditModel):
         recon1 = self.pixel_loss(out.student, gt)
         losses = dict(
             loss_recon1=recon1, loss_recon2=self.pixel_loss(out.teacher, gt))
+        if self.teacher_ema is not None:
+            self.teacher_ema.update(self.teacher_parameters())
         ramp = self.distill_weights.ramp(iteration)
         losses['distill_ramp'] = recon1.new_tensor(ramp)
         if ramp == 0:  # the teacher trains alone first
             return losses
         weights = self.distill_weights
-        for name, (value, targets) in self.distillation_terms(
-                out, gt, data_samples).items():
+        out = self.with_target_teacher(out)
+        for name, term in self.distillation_terms(inputs, out, gt,
+                                                  data_samples).items():
+            value = term.value
             if weights.due(name, iteration):
-                weights.update(name, gradient_norm(recon1, targets),
-                               gradient_norm(value, targets))
+                weights.update(
+                    name, gradient_norm(recon1, term.pixel_reference),
+                    gradient_norm(value, term.student_tensors))
             if weights.balanced(name):
                 losses[f'weight_{name}'] = weights.scale(name).detach()
             losses[f'loss_{name}'] = ramp * weights.scale(name).to(
@@ -496,12 +610,13 @@ class CascadeDistillRestorer(BaseEditModel):
             metrics) and, with masks, ``teacher_pred_img``.
         """
         with_teacher = data_samples is not None and (
-            not self.needs_masks() or
+            not self.needs_masks() or self.soft_prior is not None or
             (self.online_masks is None and self.mask_key in data_samples))
         if not with_teacher:
             return super().forward_inference(inputs, data_samples, **kwargs)
         with torch.no_grad():
-            out = self.cascade(inputs, data_samples)
+            out = self.with_target_teacher(
+                self.cascade(inputs, data_samples))
         return DataSample(
             pred_img=self.data_preprocessor.destruct(
                 out.student, data_samples).cpu(),

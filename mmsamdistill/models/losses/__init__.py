@@ -5,8 +5,9 @@ from .sgr_loss import SGRLoss
 from .spd_loss import SPDLoss
 from .ssim_loss import SSIMLoss
 from .vgg_feature_extractor import VGGFeatureExtractor
+from .view_distill_loss import ViewDistillLoss
 
 __all__ = [
     'CompositeLoss', 'FeatureDistillLoss', 'RCDNetLoss', 'SGRLoss', 'SPDLoss', 'SSIMLoss',
-    'VGGFeatureExtractor'
+    'VGGFeatureExtractor', 'ViewDistillLoss'
 ]

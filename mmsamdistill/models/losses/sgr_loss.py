@@ -9,24 +9,26 @@ from mmagic.registry import MODELS
 from ..utils import FrozenNetwork, resize_masks
 
 _POOLINGS = ('avg', 'none')
-_FEATURES = ('vgg', 'cascade')
+_FEATURES = ('network', 'cascade')
 
 
 @MODELS.register_module()
 class SGRLoss(nn.Module):
-    """Match the mask-to-mask relations of VGG features of student and teacher.
+    """Match the mask-to-mask relations of student's and teacher's features.
 
     For each image, every SAM mask ``m_n`` gives a prototype ``p_n``: the
-    masked average of the frozen VGG features. ``R[n1, n2] = cos(p_n1, p_n2)``
+    masked average of a frozen feature network's features (the paper's
+    ImageNet VGG16 relu4_3, or any registered network that maps [0, 1] RGB
+    images to a (B, C, h, w) map, e.g. ``MobileNetV2FeatureExtractor``). ``R[n1, n2] = cos(p_n1, p_n2)``
     is computed for the student's and the (detached) teacher's output, and the
     loss is ``sum_{n1 != n2} (R1 - R2)^2 / (N^2 - N)`` over the image's valid
     masks, averaged over the batch. Images with fewer than two valid masks add
     0. Everything is batched: no Python loop over masks or images.
 
     ``features='cascade'`` computes the same relation on the cascade's own
-    features instead of a frozen VGG: IR1's block outputs against IR2's
+    features instead of a frozen network: IR1's block outputs against IR2's
     SPF-fused outputs at the same fusion points, averaged over the points.
-    It needs no VGG weights and costs a few einsums.
+    It needs no pretrained weights and costs a few einsums.
 
     ``pooling='none'`` is the paper's literal formula: the cosine between whole
     masked feature maps. For non-overlapping masks (SAM label maps) it is 0
@@ -34,11 +36,13 @@ class SGRLoss(nn.Module):
 
     Args:
         loss_weight (float): Weight (the paper's lambda_2). Defaults to 200.
-        vgg (dict): Config of the frozen feature extractor. Defaults to
-            VGG16 up to relu4_3 with torchvision's ImageNet weights.
-        features (str): ``'vgg'`` (the paper) or ``'cascade'``.
-            Defaults to ``'vgg'``.
-        input_scale (float): Resize factor of the images before VGG; < 1
+        network (dict): Config of the frozen feature network, which takes
+            [0, 1] RGB images and normalises them itself. Defaults to VGG16
+            up to relu4_3 with torchvision's ImageNet weights (the paper).
+        features (str): ``'network'`` (the frozen network above) or
+            ``'cascade'``. Defaults to ``'network'``.
+        input_scale (float): Resize factor of the images before the
+            network; < 1
             trades accuracy for cost on large crops. Defaults to 1.
         pooling (str): ``'avg'`` (prototypes) or ``'none'`` (literal).
             Defaults to ``'avg'``.
@@ -48,9 +52,9 @@ class SGRLoss(nn.Module):
 
     def __init__(self,
                  loss_weight: float = 200.0,
-                 vgg: Optional[dict] = None,
+                 network: Optional[dict] = None,
                  pooling: str = 'avg',
-                 features: str = 'vgg',
+                 features: str = 'network',
                  input_scale: float = 1.0,
                  eps: float = 1e-6) -> None:
         super().__init__()
@@ -68,20 +72,21 @@ class SGRLoss(nn.Module):
         self.features = features
         self.input_scale = input_scale
         self.eps = eps
-        self.vgg = None
-        if features == 'vgg':
-            vgg = vgg or dict(type='VGGFeatureExtractor')
-            self.vgg = FrozenNetwork(MODELS.build(vgg))
+        self.network = None
+        if features == 'network':
+            network = network or dict(type='VGGFeatureExtractor')
+            self.network = FrozenNetwork(MODELS.build(network))
 
-    def vgg_features(self, images: torch.Tensor) -> torch.Tensor:
-        """VGG features of (B, C, H, W) images in [0, 1] (gray repeated)."""
+    def network_features(self, images: torch.Tensor) -> torch.Tensor:
+        """Frozen-network features of (B, C, H, W) images in [0, 1] (gray
+        repeated)."""
         if images.size(1) == 1:
             images = images.expand(-1, 3, -1, -1)
         if self.input_scale != 1:
             images = F.interpolate(
                 images, scale_factor=self.input_scale, mode='bilinear',
                 align_corners=False, antialias=True)
-        return self.vgg(images)
+        return self.network(images)
 
     def relation(self, feats: torch.Tensor,
                  masks: torch.Tensor) -> torch.Tensor:
@@ -152,11 +157,11 @@ class SGRLoss(nn.Module):
                              f'batch size, got {tuple(masks.shape)}')
         if valid is None:
             valid = masks.flatten(2).amax(dim=2) > 0
-        if self.features == 'vgg':
+        if self.features == 'network':
             with torch.no_grad():
-                feat_t = self.vgg_features(teacher.detach())
+                feat_t = self.network_features(teacher.detach())
             diff = self.relation_gap(
-                self.vgg_features(student), feat_t, masks)
+                self.network_features(student), feat_t, masks)
         else:
             if not student_features or len(student_features) != len(
                     teacher_features):

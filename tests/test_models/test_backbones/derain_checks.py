@@ -59,7 +59,7 @@ def build_cascade(generator, pixel_loss, probe_size=32):
             spf=dict(type='SemanticPriorFusion', probe_size=probe_size),
             sgr_loss=dict(
                 type='SGRLoss',
-                vgg=dict(type='VGGFeatureExtractor', pretrained=None)),
+                network=dict(type='VGGFeatureExtractor', pretrained=None)),
             num_masks=4,
             data_preprocessor=PREPROCESSOR))
 

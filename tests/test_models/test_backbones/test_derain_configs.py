@@ -59,7 +59,7 @@ def test_configs_load_and_the_plus_student_is_the_stock_model(algo):
     assert count(stock_model.generator) == expected['params']
 
     model_cfg = plus[0].model
-    model_cfg.sgr_loss.vgg.pretrained = None  # no download in tests
+    model_cfg.sgr_loss.network.pretrained = None  # no download in tests
     model_cfg.spf.probe_size = 16  # the smallest size both nets take
     model = MODELS.build(model_cfg)
     assert isinstance(model, CascadeDistillRestorer)

@@ -54,7 +54,7 @@ def test_stock_and_distilled_configs_build_the_same_student(dataset):
     # Uformer-B, the paper's 50.88M parameters.
     assert num_params(stock.generator) == 50_880_946
 
-    plus_cfg.model.sgr_loss.vgg.pretrained = None  # no download in tests
+    plus_cfg.model.sgr_loss.network.pretrained = None  # no download in tests
     with torch.device('meta'):
         plus = MODELS.build(plus_cfg.model)
     assert isinstance(plus, CascadeDistillRestorer)

@@ -21,7 +21,7 @@ def build(arch='NAFNet', **kwargs):
         type='CascadeDistillRestorer',
         generator=copy.deepcopy(TINY_GENERATORS[arch]),
         pixel_loss=dict(type='L1Loss'),
-        sgr_loss=dict(type='SGRLoss', vgg=VGG),
+        sgr_loss=dict(type='SGRLoss', network=VGG),
         num_masks=4,
         data_preprocessor=dict(
             type='DataPreprocessor', mean=[0.] * 3, std=[255.] * 3))
@@ -93,7 +93,7 @@ def test_vgg_is_frozen_and_outside_the_optimizer():
         id(p)
         for group in wrapper.optimizer.param_groups for p in group['params']
     }
-    vgg = model.sgr_loss.vgg.module
+    vgg = model.sgr_loss.network.module
     assert not any(id(p) in in_optimizer for p in vgg.parameters())
     assert not any(k.startswith('sgr_loss') for k in model.state_dict())
     inputs, samples = batch(model)
@@ -244,11 +244,12 @@ def test_scale_free_weights_give_the_target_gradient_share(pixel_loss):
     losses = model(inputs, samples, mode='loss')
     out = model.cascade(inputs, samples, features=True)
     recon1 = model.pixel_loss(out.student, samples.gt_img)
-    terms = model.distillation_terms(out, samples.gt_img, samples)
+    terms = model.distillation_terms(inputs, out, samples.gt_img, samples)
     for name, fraction in (('spd', 0.1), ('sgr', 0.05), ('feature', 0.2)):
-        value, targets = terms[name]
-        share = (losses[f'weight_{name}'] * gradient_norm(value, targets) /
-                 gradient_norm(recon1, targets))
+        term = terms[name]
+        share = (losses[f'weight_{name}'] *
+                 gradient_norm(term.value, term.student_tensors) /
+                 gradient_norm(recon1, term.pixel_reference))
         assert share == pytest.approx(fraction, rel=1e-3)
 
 
@@ -270,7 +271,7 @@ def test_gated_spd_distils_only_where_the_teacher_is_better():
 def test_cascade_feature_losses_need_no_vgg():
     model = build(sgr_loss=dict(type='SGRLoss', features='cascade'),
                   feature_loss=dict(type='FeatureDistillLoss'))
-    assert model.sgr_loss.vgg is None
+    assert model.sgr_loss.network is None
     activate_teacher(model)
     inputs, samples = batch(model)
     losses = model(inputs, samples, mode='loss')
@@ -317,3 +318,56 @@ def test_online_classical_source_segments_ir1_output():
     assert torch.isfinite(losses['loss_sgr']) and losses['loss_sgr'] > 0
     with pytest.raises(ValueError, match='mask generator config'):
         build(mask_source='sam')
+
+
+def test_ema_teacher_gives_the_targets_and_tracks_the_teacher():
+    model = build(teacher_ema=0.5, sgr_loss=None)
+    activate_teacher(model)
+    inputs, samples = batch(model)
+    ema = model.teacher_ema
+    assert set(ema.names) == set(model.teacher_parameters())
+    assert all(n.split('.')[0] in ('teacher_generator', 'spf', 'teacher_gate')
+               for n in ema.names)
+    model(inputs, samples, mode='loss')  # first update copies the teacher
+    assert int(ema.num_updates) == 1
+    live = model.cascade(inputs, samples)
+    target = model.with_target_teacher(live)
+    assert torch.allclose(target.teacher, live.teacher)
+    with torch.no_grad():  # the teacher moves; the average follows halfway
+        for param in model.teacher_parameters().values():
+            param.add_(0.01)
+    model(inputs, samples, mode='loss')
+    moved = model.cascade(inputs, samples)
+    averaged = model.with_target_teacher(moved)
+    assert not torch.allclose(averaged.teacher, moved.teacher)
+    # the live weights are back after the target's forward
+    assert torch.equal(model.cascade(inputs, samples).teacher, moved.teacher)
+    assert any(k.startswith('teacher_ema.') for k in model.state_dict())
+
+
+def test_view_distillation_moves_only_the_student_and_is_balanced():
+    from mmsamdistill.models.editors.distill_weights import gradient_norm
+    model = build(
+        sgr_loss=None, spd_loss=None,
+        view_loss=dict(type='ViewDistillLoss', zoom=(0.5, 0.75)),
+        distill_weights=dict(grad_fraction=dict(views=0.1)))
+    activate_teacher(model)
+    inputs, samples = batch(model)
+    model.view_loss.generator.manual_seed(0)
+    losses = model(inputs, samples, mode='loss')
+    assert loss_keys(losses) == {'loss_recon1', 'loss_recon2', 'loss_views'}
+    model.zero_grad()
+    losses['loss_views'].backward()
+    assert all(g is None or not g.any()
+               for g in grads(model.teacher_generator))
+    assert any(g is not None and g.any() for g in grads(model.generator))
+    out = model.cascade(inputs, samples)
+    recon1 = model.pixel_loss(out.student, samples.gt_img)
+    model.view_loss.generator.manual_seed(0)
+    term = model.distillation_terms(inputs, out, samples.gt_img,
+                                    samples)['views']
+    assert term.student_tensors[0].shape[-1] < inputs.shape[-1]  # zoomed
+    share = (losses['weight_views'] *
+             gradient_norm(term.value, term.student_tensors) /
+             gradient_norm(recon1, term.pixel_reference))
+    assert float(share) == pytest.approx(0.1, rel=1e-3)  # the same view

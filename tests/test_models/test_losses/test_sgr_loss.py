@@ -17,9 +17,9 @@ class _Identity(nn.Module):
 
 
 def sgr_with_identity(**kwargs):
-    loss = SGRLoss(vgg=dict(type='VGGFeatureExtractor', pretrained=None),
+    loss = SGRLoss(network=dict(type='VGGFeatureExtractor', pretrained=None),
                    **kwargs)
-    loss.vgg.module = _Identity()
+    loss.network.module = _Identity()
     return loss
 
 
@@ -92,14 +92,14 @@ def test_literal_pooling_is_zero_for_a_partition():
 
 
 def test_gradient_reaches_student_only_and_vgg_stays_frozen():
-    loss_fn = SGRLoss(vgg=dict(type='VGGFeatureExtractor', pretrained=None))
+    loss_fn = SGRLoss(network=dict(type='VGGFeatureExtractor', pretrained=None))
     student = torch.rand(2, 3, 32, 32, requires_grad=True)
     teacher = torch.rand(2, 3, 32, 32, requires_grad=True)
     masks = two_region_masks(batch=2, size=32)
     loss_fn(student, teacher, masks).backward()
     assert student.grad.abs().sum() > 0
     assert teacher.grad is None
-    vgg = loss_fn.vgg.module
+    vgg = loss_fn.network.module
     assert all(p.grad is None and not p.requires_grad
                for p in vgg.parameters())
     assert not vgg.training

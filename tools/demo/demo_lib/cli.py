@@ -2,10 +2,11 @@
 import argparse
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
 
-from .masks import mask_source
+from .masks import DEFAULT_PRIOR, PRIORS, mask_source
 from .paired import DEGRADATIONS, DemoData, Regime, prepare_data
 
 VGG16_FILE = 'vgg16-397923af.pth'  # torchvision's release file name
@@ -29,8 +30,13 @@ def add_common_arguments(parser: argparse.ArgumentParser,
         '--sam-checkpoint',
         default=os.environ.get('MMSAMDISTILL_SAM_CHECKPOINT'),
         help='SAM checkpoint for the masks (env '
-        'MMSAMDISTILL_SAM_CHECKPOINT); unset: Felzenszwalb masks')
+        'MMSAMDISTILL_SAM_CHECKPOINT); unset: --prior')
     parser.add_argument('--sam-model-type', default='vit_b')
+    parser.add_argument(
+        '--prior', default=DEFAULT_PRIOR, choices=sorted(PRIORS),
+        help='masks without SAM: the bundled learned segmenter\'s classes '
+        '(split by Felzenszwalb segments, or not) or classical segments '
+        f'only. Default: {DEFAULT_PRIOR}')
     parser.add_argument(
         '--vgg', default=None,
         help="SGR's VGG16 weights when the config uses VGG: "
@@ -57,8 +63,11 @@ def regime_from_args(args: argparse.Namespace) -> Regime:
         stage_a_options=list(args.stage_a_options))
 
 
-def data_from_args(args: argparse.Namespace, log_path: str) -> DemoData:
+def data_from_args(args: argparse.Namespace, log_path: str,
+                   prior: Optional[str] = None) -> DemoData:
+    """The demo data with the masks of ``prior`` (default: ``--prior``)."""
     source, generator_args = mask_source(args.sam_checkpoint,
-                                         args.sam_model_type)
+                                         args.sam_model_type,
+                                         prior or args.prior)
     return prepare_data(args.data_root, args.degradation, source,
                         generator_args, log_path)

@@ -1,4 +1,5 @@
-"""Mask sources of the demo: SAM when a checkpoint is given, else classical.
+"""Mask sources of the demo: SAM when a checkpoint is given, else a prior
+that needs no download (the bundled learned segmenter by default).
 
 Masks are made by ``tools/misc/generate_sam_masks.py``, as a user makes them.
 """
@@ -12,18 +13,32 @@ from mmsamdistill.utils import dump_json_atomic, load_json_if_exists
 from .experiment import REPO_ROOT
 
 MARKER_FILE = '.demo_masks_done.json'
+# Priors without SAM: name (also the mask folders' suffix) -> arguments of
+# generate_sam_masks.py. The segmenter is DeepLabV3-MobileNetV2 trained on
+# PASCAL VOC, bundled with the package; the classical ones carry no learned
+# knowledge.
+PRIORS = {
+    'segmenter_classes': ['--generator', 'segmenter', '--options',
+                          'form=classes'],
+    'segmenter_classes_by_segments': ['--generator', 'segmenter',
+                                      '--options',
+                                      'form=classes_by_segments'],
+    'felzenszwalb': ['--generator', 'felzenszwalb'],
+    'slic': ['--generator', 'slic'],
+}
+DEFAULT_PRIOR = 'segmenter_classes_by_segments'
 
 
 def mask_source(sam_checkpoint: Optional[str] = None,
                 sam_model_type: str = 'vit_b',
-                classical: str = 'felzenszwalb') -> Tuple[str, List[str]]:
+                prior: str = DEFAULT_PRIOR) -> Tuple[str, List[str]]:
     """Name and ``generate_sam_masks.py`` arguments of the mask source.
 
     Args:
         sam_checkpoint (str, optional): A SAM checkpoint file; without one
-            the classical generator is used (no weights needed).
+            ``prior`` is used (no download needed).
         sam_model_type (str): SAM's ``model_type``. Defaults to 'vit_b'.
-        classical (str): Fallback generator: 'felzenszwalb' or 'slic'.
+        prior (str): A key of ``PRIORS``.
 
     Returns:
         tuple[str, list[str]]: Source name (used in folder names) and the
@@ -34,15 +49,15 @@ def mask_source(sam_checkpoint: Optional[str] = None,
             raise FileNotFoundError(
                 f'SAM checkpoint {sam_checkpoint} does not exist; download '
                 'one of the segment-anything releases or leave it unset to '
-                f'use {classical} masks')
+                f'use the {prior} masks')
         return f'sam_{sam_model_type}', [
             '--generator', 'sam', '--options', f'model_type={sam_model_type}',
             f'checkpoint={sam_checkpoint}'
         ]
-    if classical not in ('felzenszwalb', 'slic'):
-        raise ValueError(
-            f"classical must be 'felzenszwalb' or 'slic', got {classical!r}")
-    return classical, ['--generator', classical]
+    if prior not in PRIORS:
+        raise ValueError(f'prior must be one of {sorted(PRIORS)}, got '
+                         f'{prior!r}')
+    return prior, list(PRIORS[prior])
 
 
 def generate_masks(image_folder: str, mask_root: str,

@@ -166,10 +166,12 @@ def vgg_options(config: str, vgg: Optional[str]) -> List[str]:
         return []
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     sgr = cfg.model.get('sgr_loss')
-    if not sgr or not isinstance(sgr.get('vgg'), dict):
+    network = (sgr or {}).get('network')
+    if not isinstance(network, dict) or network.get(
+            'type') != 'VGGFeatureExtractor':
         return []
     value = 'None' if vgg in ('none', 'None') else vgg
-    return [f'model.sgr_loss.vgg.pretrained={value}']
+    return [f'model.sgr_loss.network.pretrained={value}']
 
 
 def budget_options(iters: Optional[int],
