@@ -2,12 +2,14 @@ from . import backbones  # noqa: F401  (registration)
 from .editors import CascadeDistillRestorer
 from .losses import SGRLoss, SPDLoss, VGGFeatureExtractor
 from .necks import FUSION_PRESETS, SemanticPriorFusion, SPFUnit
+from .pretrained import ImageNetMobileNetV2, PascalDeepLabV3, bundled_weights
 from .priors import (BaseMaskGenerator, FelzenszwalbMaskGenerator,
                      SAM2MaskGenerator, SAMMaskGenerator, SLICMaskGenerator)
 
 __all__ = [
     'BaseMaskGenerator', 'CascadeDistillRestorer', 'FUSION_PRESETS',
-    'FelzenszwalbMaskGenerator', 'SAM2MaskGenerator', 'SAMMaskGenerator',
-    'SGRLoss', 'SLICMaskGenerator', 'SPDLoss', 'SPFUnit',
-    'SemanticPriorFusion', 'VGGFeatureExtractor'
+    'FelzenszwalbMaskGenerator', 'ImageNetMobileNetV2', 'PascalDeepLabV3',
+    'SAM2MaskGenerator', 'SAMMaskGenerator', 'SGRLoss', 'SLICMaskGenerator',
+    'SPDLoss', 'SPFUnit', 'SemanticPriorFusion', 'VGGFeatureExtractor',
+    'bundled_weights'
 ]
