@@ -4,8 +4,10 @@ from .classical_mask_generators import (FelzenszwalbMaskGenerator,
 from .online_mask_source import OnlineMaskSource
 from .sam2_mask_generator import SAM2MaskGenerator
 from .sam_mask_generator import SAMMaskGenerator
+from .semantic_segmenter_mask_generator import SemanticSegmenterMaskGenerator
 
 __all__ = [
     'BaseMaskGenerator', 'FelzenszwalbMaskGenerator', 'OnlineMaskSource',
-    'SAM2MaskGenerator', 'SAMMaskGenerator', 'SLICMaskGenerator'
+    'SAM2MaskGenerator', 'SAMMaskGenerator', 'SLICMaskGenerator',
+    'SemanticSegmenterMaskGenerator'
 ]
