@@ -1,13 +1,20 @@
 from . import backbones  # noqa: F401  (registration)
 from .editors import CascadeDistillRestorer
-from .losses import SGRLoss, SPDLoss, VGGFeatureExtractor, ViewDistillLoss
+from .losses import (MobileNetV2FeatureExtractor, SGRLoss, SPDLoss,
+                     VGGFeatureExtractor, ViewDistillLoss)
 from .necks import FUSION_PRESETS, SemanticPriorFusion, SPFUnit
+from .pretrained import ImageNetMobileNetV2, PascalDeepLabV3, bundled_weights
 from .priors import (BaseMaskGenerator, FelzenszwalbMaskGenerator,
-                     SAM2MaskGenerator, SAMMaskGenerator, SLICMaskGenerator)
+                     SAM2MaskGenerator, SAMMaskGenerator,
+                     SegmenterProbabilityPrior,
+                     SemanticSegmenterMaskGenerator, SLICMaskGenerator)
 
 __all__ = [
     'BaseMaskGenerator', 'CascadeDistillRestorer', 'FUSION_PRESETS',
-    'FelzenszwalbMaskGenerator', 'SAM2MaskGenerator', 'SAMMaskGenerator',
-    'SGRLoss', 'SLICMaskGenerator', 'SPDLoss', 'SPFUnit',
-    'SemanticPriorFusion', 'VGGFeatureExtractor', 'ViewDistillLoss'
+    'FelzenszwalbMaskGenerator', 'ImageNetMobileNetV2',
+    'MobileNetV2FeatureExtractor', 'PascalDeepLabV3', 'SAM2MaskGenerator',
+    'SAMMaskGenerator', 'SGRLoss', 'SLICMaskGenerator', 'SPDLoss', 'SPFUnit',
+    'SegmenterProbabilityPrior', 'SemanticPriorFusion',
+    'SemanticSegmenterMaskGenerator', 'VGGFeatureExtractor', 'ViewDistillLoss',
+    'bundled_weights'
 ]

@@ -255,3 +255,22 @@ def test_load_sam_mask_errors_name_the_repair(tmp_path):
             assert not lenient(results('c'))['sam_mask'].any()
         assert not lenient(results('missing'))['sam_mask'].any()
     assert len([w for w in caught if 'corrupt' in str(w.message)]) == 1
+
+
+def test_segmenter_generator_writes_a_cache(demo_data, tmp_path):
+    images = osp.join(demo_data, 'test', 'gt')
+    root = str(tmp_path / 'masks')
+    result = run_tool([
+        sys.executable, TOOL, images, root, '--generator', 'segmenter',
+        '--options', 'form=classes_by_segments', 'input_size=129'
+    ])
+    assert summary(result.stdout) == [dict(images=8, written=8, skipped=0)]
+    written = masks_in(root)
+    assert len(written) == 8
+    assert all(read_label_map(path).shape == (64, 64) for path in written)
+    sidecar = read_sidecar(root)
+    assert sidecar['source'] == 'segmenter'
+    assert sidecar['form'] == 'classes_by_segments'
+    assert sidecar['input_size'] == 129
+    assert sidecar['checkpoint'] == 'deeplabv3_mnv2_pascal_quant.tflite'
+    assert len(sidecar['checkpoint_sha256']) == 64

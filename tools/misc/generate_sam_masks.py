@@ -10,6 +10,10 @@ Examples:
     # default); Felzenszwalb needs no weights
     python tools/misc/generate_sam_masks.py --dataset-config CFG \
         --generator felzenszwalb
+    # learned PASCAL VOC classes split by Felzenszwalb segments (the bundled
+    # DeepLabV3-MobileNetV2 in weights/, no download)
+    python tools/misc/generate_sam_masks.py data/imgs data/imgs_masks \
+        --generator segmenter --options form=classes_by_segments
 
 Stopped runs resume: existing masks with matching settings are skipped if
 they pass a cheap check (a single-channel PNG, complete, of its image's
@@ -43,7 +47,8 @@ GENERATORS = dict(
     sam='SAMMaskGenerator',
     sam2='SAM2MaskGenerator',
     felzenszwalb='FelzenszwalbMaskGenerator',
-    slic='SLICMaskGenerator')
+    slic='SLICMaskGenerator',
+    segmenter='SemanticSegmenterMaskGenerator')
 
 
 def parse_args() -> argparse.Namespace:
@@ -123,7 +128,8 @@ def main() -> None:
     rank = int(os.environ.get('RANK', 0))
     world_size = int(os.environ.get('WORLD_SIZE', 1))
     options = dict(args.options)
-    if args.generator in ('sam', 'sam2') and 'device' not in options:
+    if args.generator in ('sam', 'sam2',
+                          'segmenter') and 'device' not in options:
         if torch.cuda.is_available():
             local_rank = int(os.environ.get('LOCAL_RANK', 0))
             options['device'] = f'cuda:{local_rank}'

@@ -5,9 +5,10 @@ from .online_mask_source import OnlineMaskSource
 from .sam2_mask_generator import SAM2MaskGenerator
 from .sam_mask_generator import SAMMaskGenerator
 from .segmenter_probability_prior import SegmenterProbabilityPrior
+from .semantic_segmenter_mask_generator import SemanticSegmenterMaskGenerator
 
 __all__ = [
     'BaseMaskGenerator', 'FelzenszwalbMaskGenerator', 'OnlineMaskSource',
     'SAM2MaskGenerator', 'SAMMaskGenerator', 'SLICMaskGenerator',
-    'SegmenterProbabilityPrior'
+    'SegmenterProbabilityPrior', 'SemanticSegmenterMaskGenerator'
 ]
