@@ -25,6 +25,8 @@ sam_distill = dict(
     spd_loss=dict(type='SPDLoss', loss_weight=1.0, beta=1.0, gate='pixel'),
     sgr_loss=dict(type='SGRLoss', loss_weight=1.0, pooling='avg', network=vgg16),
     feature_loss=None,
+    view_loss=None,  # dict(type='ViewDistillLoss'): distil on new views
+    teacher_ema=None,  # e.g. 0.999: targets from an EMA of the teacher
     distill_weights=dict(
         start_iter=0,  # set > 0 to let the teacher overtake IR1 first
         ramp_iters=0,

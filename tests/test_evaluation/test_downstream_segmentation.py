@@ -270,3 +270,22 @@ def test_mmseg_route_with_a_stand_in_package(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match='does not ship'):
         FrozenSegmenter(dict(config='mmseg::none.py')).predict(
             red_then_grey, torch.device('cpu'))
+
+
+def test_default_is_the_bundled_learned_segmenter_against_its_gt_map():
+    from skimage import data
+    metric = DownstreamSegmentationMetric(label_key=None)
+    assert metric.num_classes == 21
+    rgb = cv2.resize(data.chelsea(), (160, 104), interpolation=cv2.INTER_AREA)
+    bgr = torch.from_numpy(rgb[..., ::-1].copy()).permute(2, 0, 1).float()
+    noisy = (bgr + 60 * torch.randn(bgr.shape,
+                                    generator=torch.Generator().manual_seed(0))
+             ).clamp(0, 255)
+    sample = dict(output=dict(pred_img=bgr), gt_img=bgr)
+    metric.process({}, [sample])
+    same = metric.evaluate(1)
+    assert same == dict(PA=1.0, mIoU=1.0, mDice=1.0)  # restored == clean
+    pred = metric.segmenter.predict(bgr.flip(0), torch.device('cpu'))
+    assert (pred == 8).float().mean() > 0.5  # PASCAL's cat: learned
+    metric.process({}, [dict(output=dict(pred_img=noisy), gt_img=bgr)])
+    assert metric.evaluate(1)['PA'] < 1.0  # noise changes the semantics

@@ -230,9 +230,13 @@ def test_every_ablation_row_builds_a_model():
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     assert list(ablation_demo.ROWS.values())[0] is None  # the baseline
+    from demo_lib.masks import PRIORS
     for name, overrides in ablation_demo.ROWS.items():
         if overrides is None:
             continue
+        overrides = dict(overrides)
+        assert overrides.pop(ablation_demo.PRIOR_KEY,
+                             'segmenter_classes') in PRIORS
         cfg = Config.fromfile(
             osp.join(REPO, 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'))
         options = to_cfg_options(overrides)
@@ -244,7 +248,7 @@ def test_every_ablation_row_builds_a_model():
             for part in key.split('.'):
                 node = node[part] if node is not None else None
             assert node == value, (name, key)
-        vgg = (cfg.model.get('sgr_loss') or {}).get('vgg')
-        if vgg:
-            vgg.pretrained = None  # nothing to download in tests
+        network = (cfg.model.get('sgr_loss') or {}).get('network')
+        if network and network.type == 'VGGFeatureExtractor':
+            network.pretrained = None  # nothing to download in tests
         MODELS.build(cfg.model)

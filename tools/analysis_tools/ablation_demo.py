@@ -41,54 +41,74 @@ from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
 # name -> overrides of the cascade config ({dotted key: value}; None disables
 # a part, a dict replaces a whole part, see demo_lib.to_cfg_options); the
 # value None (instead of a dict) is the stock model continued, the baseline
-# of every ΔIR1. '+' rows add one mechanism to the cascade with SPF.
+# of every ΔIR1. The key PRIOR_KEY picks the row's cached masks (a key of
+# demo_lib.masks.PRIORS; default: --prior). 'teacher only' rows train IR2
+# with the prior but distil nothing: IR1 stays the stock continuation and
+# IR2 − IR1 measures how much each prior lets the teacher lead. '+' rows
+# add one transfer mechanism to the teacher on the default prior.
+PRIOR_KEY = 'masks'
 NO_DISTILLATION = {
     'model.spd_loss': None,
     'model.sgr_loss': None,
-    'model.feature_loss': None
+    'model.feature_loss': None,
+    'model.view_loss': None,
+    'model.teacher_ema': None,
 }
+SOFT_PRIOR = {
+    'model.mask_source': dict(type='SegmenterProbabilityPrior',
+                              segmenter=dict(type='PascalDeepLabV3')),
+    'model.num_masks': 21,
+}
+ONLY = dict(NO_DISTILLATION)  # the '+' rows switch one part back on
+SPD_GATED = dict(type='SPDLoss', loss_weight=1.0, gate='pixel')
+MOBILENET_SGR = dict(
+    type='SGRLoss', loss_weight=1.0, features='network',
+    network=dict(type='MobileNetV2FeatureExtractor', layer='features.13'))
 ROWS = {
     'stock continued': None,
-    'cascade, no distillation': dict(NO_DISTILLATION, **{'model.spf': None}),
-    '+ SPF': dict(NO_DISTILLATION),
-    '+ SPD (paper λ1)': {
-        'model.sgr_loss': None,
-        'model.feature_loss': None,
-        'model.spd_loss.loss_weight': 0.005,
-        'model.spd_loss.gate': None,
-        'model.distill_weights.grad_fraction': None
-    },
-    '+ SPD scale-free': {
-        'model.sgr_loss': None,
-        'model.feature_loss': None,
-        'model.spd_loss.gate': None,
-        'model.distill_weights.grad_fraction.spd': 0.1
-    },
-    '+ SPD gated': {
-        'model.sgr_loss': None,
-        'model.feature_loss': None,
-        'model.distill_weights.grad_fraction.spd': 0.1,
-        'model.spd_loss.gate': 'pixel'
-    },
-    '+ SGR (VGG)': {  # randomly initialised: no VGG weights offline
-        'model.spd_loss': None,
-        'model.feature_loss': None,
-        'model.sgr_loss.features': 'vgg',
-        'model.sgr_loss.vgg.type': 'VGGFeatureExtractor',
-        'model.sgr_loss.vgg.pretrained': None
-    },
-    '+ SGR on cascade features': {
-        'model.spd_loss': None,
-        'model.feature_loss': None,
-        'model.sgr_loss.features': 'cascade'
-    },
-    '+ feature distillation': {
-        'model.spd_loss': None,
-        'model.sgr_loss': None,
+    'cascade, no SPF, no distillation': dict(NO_DISTILLATION,
+                                             **{'model.spf': None}),
+    'teacher only, Felzenszwalb masks': dict(NO_DISTILLATION,
+                                             masks='felzenszwalb'),
+    'teacher only, segmenter classes': dict(NO_DISTILLATION,
+                                            masks='segmenter_classes'),
+    'teacher only, segmenter classes by segments': dict(
+        NO_DISTILLATION, masks='segmenter_classes_by_segments'),
+    'teacher only, segmenter probabilities (soft)': dict(NO_DISTILLATION,
+                                                         **SOFT_PRIOR),
+    '+ SPD gated': dict(ONLY, **{
+        'model.spd_loss': SPD_GATED,
+        'model.distill_weights.grad_fraction': dict(spd=0.1)}),
+    '+ SPD, paper λ1': dict(ONLY, **{
+        'model.spd_loss': dict(type='SPDLoss', loss_weight=0.005),
+        'model.distill_weights.grad_fraction': None}),
+    '+ SGR on ImageNet MobileNetV2': dict(ONLY, **{
+        'model.sgr_loss': MOBILENET_SGR,
+        'model.distill_weights.grad_fraction': dict(sgr=0.05)}),
+    '+ SGR on cascade features': dict(ONLY, **{
+        'model.sgr_loss': dict(type='SGRLoss', loss_weight=1.0,
+                               features='cascade'),
+        'model.distill_weights.grad_fraction': dict(sgr=0.05)}),
+    '+ SGR on VGG16 (random init: no weights offline)': dict(ONLY, **{
+        'model.sgr_loss': dict(
+            type='SGRLoss', loss_weight=1.0, features='network',
+            network=dict(type='VGGFeatureExtractor', pretrained=None)),
+        'model.distill_weights.grad_fraction': dict(sgr=0.05)}),
+    '+ feature distillation': dict(ONLY, **{
         'model.feature_loss': dict(type='FeatureDistillLoss'),
-        'model.distill_weights.grad_fraction.feature': 0.1
-    },
-    'default (SPD gated + SGR on cascade features)': {},
+        'model.distill_weights.grad_fraction': dict(feature=0.1)}),
+    '+ SPD gated, EMA teacher': dict(ONLY, **{
+        'model.spd_loss': SPD_GATED,
+        'model.teacher_ema': 0.999,
+        'model.distill_weights.grad_fraction': dict(spd=0.1)}),
+    '+ teacher-labelled views': dict(ONLY, **{
+        'model.view_loss': dict(type='ViewDistillLoss'),
+        'model.distill_weights.grad_fraction': dict(views=0.1)}),
+    '+ teacher-labelled views, EMA teacher': dict(ONLY, **{
+        'model.view_loss': dict(type='ViewDistillLoss'),
+        'model.teacher_ema': 0.999,
+        'model.distill_weights.grad_fraction': dict(views=0.1)}),
+    'default (configs/demo/*_samdistill.py)': {},
 }
 
 
@@ -150,22 +170,31 @@ def main() -> None:
     out_dir = osp.join(args.work_dir, args.degradation)
     os.makedirs(out_dir, exist_ok=True)
     log = osp.join(args.work_dir, 'ablation.log')
-    data = data_from_args(args, log)
     regime = regime_from_args(args)
     rows = list(ROWS.items())
     if args.rows:
         keep = {0, *args.rows}
         rows = [row for i, row in enumerate(rows) if i in keep]
     baseline = rows[0][0]
+    priors = {name: (overrides or {}).get(PRIOR_KEY, args.prior)
+              for name, overrides in rows}
+    data_of = {prior: data_from_args(args, log, prior)
+               for prior in sorted(set(priors.values()))}
+    data = data_of[args.prior] if args.prior in data_of else next(
+        iter(data_of.values()))
 
     results = {name: {} for name, _ in rows}
     for seed in args.seeds:
+        # stage A reads no masks: one run serves every prior
         stage_a = run_stage_a(data, seed, regime, args.stage_a_root)
         for name, overrides in rows:
             config = FINETUNE_CONFIG if overrides is None else DISTILL_CONFIG
+            overrides = {k: v for k, v in (overrides or {}).items()
+                         if k != PRIOR_KEY}
             run = run_train_test(
                 config, osp.join(out_dir, slug(name), f'seed{seed}'),
-                continuation_options(config, data, seed, stage_a, regime,
+                continuation_options(config, data_of[priors[name]], seed,
+                                     stage_a, regime,
                                      to_cfg_options(overrides)))
             results[name][seed] = dict(run.metrics,
                                        train_seconds=run.train_seconds)
@@ -177,16 +206,16 @@ def main() -> None:
     text = table(results, baseline, args.confidence)
     note = (f'\n{len(args.seeds)} seeds {args.seeds}; every row starts from '
             f'the same stage-A checkpoint per seed; {data.num_test} test '
-            f'images; {args.degradation}; masks: {data.source}; SGR VGG16: '
-            f'{regime.vgg}; PSNR/SSIM mean ± std over seeds; ΔIR1 and IR2 − '
-            'IR1: mean with a Student-t interval over seeds.\n')
+            f'images; {args.degradation}; masks: {args.prior} unless the row '
+            'names another prior; PSNR/SSIM mean ± std over seeds; ΔIR1 and '
+            'IR2 − IR1: mean with a Student-t interval over seeds.\n')
     write_atomic(osp.join(out_dir, 'ablation.md'),
                  lambda tmp: open(tmp, 'w', encoding='utf-8').write(
                      text + '\n' + note))
     dump_json_atomic(
         dict(rows={name: ROWS[name] for name, _ in rows}, results=results,
              seeds=args.seeds, num_test_images=data.num_test,
-             degradation=args.degradation, mask_source=data.source,
+             degradation=args.degradation, prior=args.prior,
              stage_a_iters=regime.stage_a_iters,
              finetune_iters=regime.finetune_iters,
              cfg_options=regime.cfg_options),

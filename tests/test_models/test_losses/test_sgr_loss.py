@@ -138,3 +138,29 @@ def test_is_vectorised_for_many_masks():
     loss_fn = sgr_with_identity(loss_weight=1.0)
     assert loss_fn(x, x, masks).item() == pytest.approx(0.0, abs=1e-10)
     assert math.isfinite(loss_fn(x, torch.rand(1, 3, 32, 32), masks).item())
+
+
+def test_mobilenet_v2_features_are_learned_frozen_and_serve_sgr():
+    from mmsamdistill.models import MobileNetV2FeatureExtractor
+    extractor = MobileNetV2FeatureExtractor(layer='features.6',
+                                            input_scale=2.0)
+    assert extractor(torch.rand(1, 3, 32, 48)).shape == (1, 32, 8, 12)
+    assert extractor(torch.rand(1, 1, 32, 32)).shape == (1, 32, 8, 8)
+    extractor.train()
+    assert not extractor.training
+    assert not any(p.requires_grad for p in extractor.parameters())
+    loss_fn = SGRLoss(network=dict(type='MobileNetV2FeatureExtractor'),
+                      loss_weight=1.0)
+    student = torch.rand(2, 3, 32, 32, requires_grad=True)
+    teacher = torch.rand(2, 3, 32, 32)
+    masks = torch.zeros(2, 3, 32, 32)
+    masks[:, 0, :16], masks[:, 1, 16:, :16], masks[:, 2, 16:, 16:] = 1, 1, 1
+    value = loss_fn(student, teacher, masks)
+    assert float(value) > 0
+    value.backward()
+    assert student.grad.abs().sum() > 0
+    # learned features: the same image scores far closer than another one
+    same = loss_fn(teacher.clone().requires_grad_(), teacher, masks)
+    assert float(same) < 1e-6 < float(value)
+    with pytest.raises(ValueError, match='1 or 3 channel'):
+        extractor(torch.rand(1, 2, 32, 32))

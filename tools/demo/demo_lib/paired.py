@@ -199,15 +199,27 @@ def to_cfg_options(overrides: Optional[Mapping]) -> List[str]:
     options = []
     for key, value in (overrides or {}).items():
         if isinstance(value, Mapping):
+            # Only the replaced part is deleted; the dicts inside it are
+            # new, so their keys are plain.
             options.append(f'{key}._delete_=True')
-            options += to_cfg_options(
-                {f'{key}.{k}': v for k, v in value.items()})
+            options += _flat_options(key, value)
         elif isinstance(value, (list, tuple)):
             inner = ','.join(_scalar(v) for v in value)
             options.append(f'{key}=' + (f'({inner},)' if isinstance(
                 value, tuple) else f'[{inner}]'))
         else:
             options.append(f'{key}={_scalar(value)}')
+    return options
+
+
+def _flat_options(prefix: str, value: Mapping) -> List[str]:
+    """``prefix.k=v`` strings of a nested dict, without ``_delete_``."""
+    options = []
+    for key, item in value.items():
+        if isinstance(item, Mapping):
+            options += _flat_options(f'{prefix}.{key}', item)
+        else:
+            options += to_cfg_options({f'{prefix}.{key}': item})
     return options
 
 
