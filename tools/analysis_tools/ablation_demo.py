@@ -99,14 +99,14 @@ ROWS = {
         'model.distill_weights.grad_fraction': dict(feature=0.1)}),
     '+ SPD gated, EMA teacher': dict(ONLY, **{
         'model.spd_loss': SPD_GATED,
-        'model.teacher_ema': 0.999,
+        'model.teacher_ema': 0.99,
         'model.distill_weights.grad_fraction': dict(spd=0.1)}),
     '+ teacher-labelled views': dict(ONLY, **{
         'model.view_loss': dict(type='ViewDistillLoss'),
         'model.distill_weights.grad_fraction': dict(views=0.1)}),
     '+ teacher-labelled views, EMA teacher': dict(ONLY, **{
         'model.view_loss': dict(type='ViewDistillLoss'),
-        'model.teacher_ema': 0.999,
+        'model.teacher_ema': 0.99,
         'model.distill_weights.grad_fraction': dict(views=0.1)}),
     'default (configs/demo/*_samdistill.py)': {},
 }
