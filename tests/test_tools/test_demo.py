@@ -40,15 +40,17 @@ def test_demo_compares_stock_and_distilled(demo):
     assert results['stock_params'] == results['distilled_params'] > 0
     assert results['gain_db'] == pytest.approx(
         results['distilled_psnr'] - results['stock_psnr'])
-    assert results['mask_source'] == 'felzenszwalb'
+    # the default prior: the bundled learned segmenter's class masks
+    assert results['mask_source'] == 'segmenter_classes'
     assert results['num_test_images'] >= 32
     # IR2 scored through the config's test pipeline, with both mask sets
     assert results['teacher_psnr_lq_masks'] > 0
     assert results['teacher_psnr_gt_masks'] > 0
     assert results['stage_a_psnr'] > 0  # its last validation
     # masks of the clean training tiles, the degraded and the clean test set
-    for folder in ('train/masks_felzenszwalb', 'test/masks_felzenszwalb_gt',
-                   'test/masks_felzenszwalb_lq_rain'):
+    for folder in ('train/masks_segmenter_classes',
+                   'test/masks_segmenter_classes_gt',
+                   'test/masks_segmenter_classes_lq_rain'):
         assert glob.glob(osp.join(data_root, folder, '*.png')), folder
     assert not osp.exists(osp.join(data_root, 'train', 'lq'))
     grids = sorted(glob.glob(osp.join(out, 'grids', '*.png')))
@@ -92,18 +94,24 @@ def test_ablation_pairs_rows_on_one_stage_a(demo, tmp_path):
     run_tool([
         sys.executable, 'tools/analysis_tools/ablation_demo.py',
         '--data-root', data_root, '--work-dir', work_dir, '--stage-a-root',
-        stage_a_root, '--seeds', '0', '--rows', '1', *TINY, *LOGGING
+        stage_a_root, '--seeds', '0', '--rows', '1', '2', *TINY, *LOGGING
     ])
     with open(osp.join(work_dir, 'rain', 'ablation.json')) as f:
         results = json.load(f)['results']
-    assert list(results) == ['stock continued', 'cascade, no distillation']
+    no_spf, felzenszwalb = ('cascade, no SPF, no distillation',
+                            'teacher only, Felzenszwalb masks')
+    assert list(results) == ['stock continued', no_spf, felzenszwalb]
     stock = results['stock continued']['0']
-    plain = results['cascade, no distillation']['0']
     # Without distillation IR1 gets exactly the stock gradient: same start,
     # data order and crops make it the same model.
-    assert plain['PSNR'] == pytest.approx(stock['PSNR'], abs=1e-3)
-    assert plain['teacher/PSNR'] > 0 and 'teacher/PSNR' not in stock
+    for row in (no_spf, felzenszwalb):
+        assert results[row]['0']['PSNR'] == pytest.approx(stock['PSNR'],
+                                                          abs=1e-3)
+        assert results[row]['0']['teacher/PSNR'] > 0
+    assert 'teacher/PSNR' not in stock
+    # the row's own prior: its masks were made for it
+    assert glob.glob(osp.join(data_root, 'train', 'masks_felzenszwalb', '*'))
     with open(osp.join(work_dir, 'rain', 'ablation.md')) as f:
         table = f.read()
     assert '| stock continued | ' in table and 'IR2 PSNR' in table
-    assert '| cascade, no distillation |' in table
+    assert f'| {felzenszwalb} |' in table

@@ -70,7 +70,7 @@ def test_loss_curves_read_the_newest_training_log(tmp_path):
 
 def test_mask_source_choice(tmp_path):
     name, args = mask_source()
-    assert name == 'segmenter_classes_by_segments'
+    assert name == 'segmenter_classes'
     assert args[:2] == ['--generator', 'segmenter']
     assert mask_source(prior='felzenszwalb') == ('felzenszwalb',
                                                  ['--generator',

@@ -26,7 +26,7 @@ PRIORS = {
     'felzenszwalb': ['--generator', 'felzenszwalb'],
     'slic': ['--generator', 'slic'],
 }
-DEFAULT_PRIOR = 'segmenter_classes_by_segments'
+DEFAULT_PRIOR = 'segmenter_classes'
 
 
 def mask_source(sam_checkpoint: Optional[str] = None,
