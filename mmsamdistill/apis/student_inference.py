@@ -88,6 +88,10 @@ class StudentRestorer:
     def _restore(self, image: np.ndarray, order: str) -> np.ndarray:
         """Restore an (H, W, C) uint8 image given in ``order``; RGB out (or
         one channel for a one-channel model)."""
+        if image.shape[-1] == 1:
+            # nothing to reorder; labelled 'rgb' (as MMagic's gray test
+            # configs do) the preprocessor would index three channels
+            order = 'bgr'
         inputs = torch.from_numpy(np.ascontiguousarray(image)).permute(
             2, 0, 1)
         sample = DataSample(metainfo=dict(

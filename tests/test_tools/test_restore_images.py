@@ -6,6 +6,7 @@ import runpy
 import sys
 
 import cv2
+import mmcv
 import numpy as np
 import pytest
 import torch
@@ -98,13 +99,14 @@ def test_folder_glob_and_side_by_side_match_the_student(tmp_path, capsys):
     assert '[1/5]' in printed and '5 restored images' in printed
 
 
-def test_y_channel_model_reads_what_its_test_pipeline_reads(tmp_path):
+@pytest.mark.parametrize('order', ['rgb', 'bgr'])
+def test_y_channel_model_reads_what_its_test_pipeline_reads(tmp_path, order):
     """A grayscale model whose test pipeline loads the Y channel (MMagic's
-    gray denoising and JPEG configs) gets Y, not 3 channels."""
+    gray denoising configs, which label it 'rgb') gets Y, not 3 channels."""
     generator = dict(TINY_GENERATORS['NAFNet'], img_channels=1)
     config = stock_config(
         tmp_path, generator,
-        dict(channel_order='bgr', color_type='color', to_y_channel=True), 1)
+        dict(channel_order=order, color_type='color', to_y_channel=True), 1)
     student = export(tmp_path, generator)
     path = photos(tmp_path / 'in', 1)[0]
     out = tmp_path / 'out'
@@ -113,6 +115,8 @@ def test_y_channel_model_reads_what_its_test_pipeline_reads(tmp_path):
     assert restored.shape == (24, 32)
     image, expected = StudentRestorer(config, student).restore_file(path)
     assert image.shape == (24, 32, 1) and expected.shape == (24, 32, 1)
+    y = mmcv.bgr2ycbcr(cv2.imread(path), y_only=True)  # ITU-R BT.601 Y
+    assert np.abs(image[..., 0].astype(int) - y).max() <= 1
     assert np.array_equal(restored, expected[..., 0])
     grid = cv2.imread(str(out / 'side_by_side' / 'shot0.png'))
     assert (grid[..., 0] == grid[..., 2]).all()  # gray panels
