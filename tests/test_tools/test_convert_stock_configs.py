@@ -44,7 +44,8 @@ CASES = {
         stock_test=True),
     'denoise-gray-swinir': dict(
         stock='swinir/swinir_s128w8d6e180_8xb1-lr2e-4-1600k_dfwb-grayDN15.py',
-        shrink=['depths=[1,1]', 'embed_dim=8', 'num_heads=[2,2]']),
+        shrink=['depths=[1,1]', 'embed_dim=8', 'num_heads=[2,2]'],
+        stock_test=True, test_fix='gray-test-loaders'),
     'jpeg-gray-swinir': dict(
         stock='swinir/swinir_s126w7d6e180_8xb1-lr2e-4-1600k_dfwb-grayCAR10.py',
         shrink=['depths=[1,1]', 'embed_dim=8', 'num_heads=[2,2]'],
@@ -228,16 +229,32 @@ def test_stock_config_converts_trains_and_exports(name, tmp_path,
         p.numel() for p in cascade.generator.parameters())
 
     if case.get('stock_test'):  # README step: the stock config tests it
-        test_set = stock_cfg.test_dataloader.dataset
-        write_pairs(test_set, 32, 1, count=1)
-        run_tool([
+        test_config = 'mmagic::' + case['stock']
+        if case.get('test_fix'):  # as written it fails: the README's fix
+            fixed = tmp_path / 'stock_fixed.py'
+            fixed.write_text(f"_base_ = {test_config!r}\n" + readme_block(
+                f'<!-- fix: {case["test_fix"]} -->'))
+            test_config = str(fixed)
+        loaders = stock_cfg.test_dataloader
+        if not isinstance(loaders, (list, tuple)):
+            loaders = [loaders]
+        for loader in loaders:
+            write_pairs(loader.dataset, 32, 1, count=1)
+        workers = (['test_dataloader.num_workers=0'] if len(loaders) == 1
+                   else [f'test_dataloader.{i}.num_workers=0'
+                         for i in range(len(loaders))])
+        command = [
             sys.executable,
-            osp.join(REPO, 'tools', 'test.py'), 'mmagic::' + case['stock'],
-            student, '--work-dir',
+            osp.join(REPO, 'tools', 'test.py'), test_config, student,
+            '--work-dir',
             str(tmp_path / 'test'), '--cfg-options',
-            *[f'model.generator.{o}' for o in case['shrink']],
-            'test_dataloader.num_workers=0'
-        ], cwd=str(tmp_path))
+            *[f'model.generator.{o}' for o in case['shrink']], *workers
+        ]
+        run_tool(command, cwd=str(tmp_path))
+        if case.get('test_fix'):  # the stock config as written fails
+            command[2] = 'mmagic::' + case['stock']
+            with pytest.raises(AssertionError, match='IndexError'):
+                run_tool(command, cwd=str(tmp_path))
 
 
 def test_tools_take_mmagic_config_paths():
