@@ -4,8 +4,9 @@ Only the network that runs at inference is built: the config's generator
 (IR1 for a CascadeDistillRestorer config), fed through MMagic's own
 inference path -- each image read by the config's test ``LoadImageFromFile``
 (channel order, grayscale, Y channel), the config's data preprocessor --
-so the result is what ``tools/test.py`` computes. CHECKPOINT is a run checkpoint (``iter_N.pth``)
-or a student written by ``tools/export_student.py``, loaded weights-only.
+so the result is what ``tools/test.py`` computes. CHECKPOINT is a run
+checkpoint (``iter_N.pth``) or a student written by
+``tools/export_student.py``, loaded weights-only.
 
 Examples:
     # an exported student with its stock MMagic config

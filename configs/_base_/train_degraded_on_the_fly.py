@@ -6,8 +6,9 @@
 # transposed, and then `img` alone is degraded with a fresh draw per sample
 # (MMagic's RandomNoise / RandomJPEGCompression). Inherit it after the stock
 # config, name the folder of clean images and pick the pipeline:
-#     _base_ = ['mmagic::restormer/restormer_official_dfwb-color-sigma15.py',
-#               '<path to mmsamdistill>/configs/_base_/train_degraded_on_the_fly.py']
+#     _base_ = [
+#         'mmagic::restormer/restormer_official_dfwb-color-sigma15.py',
+#         '<path to mmsamdistill>/configs/_base_/train_degraded_on_the_fly.py']
 #     train_dataloader = dict(dataset=dict(
 #         data_root='data/DFWB',
 #         pipeline=_base_.train_pipeline_gaussian_noise))
@@ -15,7 +16,8 @@
 # scale, 15 here) and train_pipeline_jpeg (quality `jpeg_quality`, 10 here),
 # each with a `_gray` variant for one-channel models. Another level, e.g.:
 #     [t.params.update(gaussian_sigma=[25, 25])
-#      for t in _base_.train_pipeline_gaussian_noise if t.type == 'RandomNoise']
+#      for t in _base_.train_pipeline_gaussian_noise
+#      if t.type == 'RandomNoise']
 # Schedule and loader: ./train_paired_images.py (the Restormer paper's).
 _base_ = ['./train_paired_images.py']
 

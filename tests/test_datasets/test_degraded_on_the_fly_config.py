@@ -101,5 +101,6 @@ def test_sam_masks_follow_the_geometry_of_the_degraded_pipeline(
     for index in range(len(dataset)):
         sample = dataset[index]
         gt = sample['data_samples'].gt_img.numpy()  # RGB
-        masks = np.asarray(sample['data_samples'].sam_mask).reshape(gt.shape[1:])
+        masks = np.asarray(sample['data_samples'].sam_mask).reshape(
+            gt.shape[1:])
         assert np.array_equal(masks, (gt[2] > 128) + 1)

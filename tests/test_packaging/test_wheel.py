@@ -103,7 +103,8 @@ def test_installed_configs_resolve_for_mim_and_mmengine(wheel, tmp_path):
             print(cfg.model.type, cfg.train_cfg.max_iters)
             if cfg.model.type == 'BaseEditModel':
                 DefaultScope.get_instance('t', scope_name=cfg.default_scope)
-                print(cfg.model._scope_, type(MODELS.build(cfg.model)).__name__)
+                model = MODELS.build(cfg.model)
+                print(cfg.model._scope_, type(model).__name__)
             """)
         result = run_tool([sys.executable, '-c', script], cwd=str(tmp_path),
                           env=dict(PYTHONPATH=site))
@@ -111,3 +112,24 @@ def test_installed_configs_resolve_for_mim_and_mmengine(wheel, tmp_path):
         if model == 'BaseEditModel':
             expected += ['mmsamdistill', model]
         assert result.stdout.split()[-len(expected):] == expected
+
+
+def test_model_index_lists_every_config():
+    """mim's model index names each shipped config once, with its metafile
+    in the config's folder."""
+    index = yaml.safe_load(open(osp.join(REPO, 'model-index.yml')))
+    listed = []
+    for metafile in index['Import']:
+        meta = yaml.safe_load(open(osp.join(REPO, metafile)))
+        collections = {c['Name'] for c in meta['Collections']}
+        for model in meta['Models']:
+            assert model['In Collection'] in collections
+            assert osp.dirname(model['Config']) == osp.dirname(metafile)
+            assert model['Name'] == osp.splitext(
+                osp.basename(model['Config']))[0]
+            listed.append(model['Config'])
+    shipped = sorted(
+        osp.relpath(path, REPO)
+        for path in glob.glob(osp.join(REPO, 'configs', '*', '*.py'))
+        if '/_base_/' not in path)
+    assert sorted(listed) == shipped
