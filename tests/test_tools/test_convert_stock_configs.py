@@ -55,6 +55,11 @@ CASES = {
         shrink=['dim=8', 'num_blocks=[1,1,1,1]', 'num_refinement_blocks=1',
                 'heads=[1,1,1,1]'],
         test_only=True),
+    'denoise-restormer-test-only-on-the-fly': dict(
+        stock='restormer/restormer_official_dfwb-color-sigma15.py',
+        shrink=['dim=8', 'num_blocks=[1,1,1,1]', 'num_refinement_blocks=1',
+                'heads=[1,1,1,1]'],
+        recipe='<!-- recipe: test-only, degraded on the fly -->'),
     'sr-x2-edsr': dict(
         stock='edsr/edsr_x2c64b16_1xb16-300k_div2k.py',
         shrink=['mid_channels=8', 'num_blocks=1']),
@@ -77,11 +82,9 @@ def readme_block(title: str) -> str:
 
 def recipe(case: dict) -> str:
     """The child config, as the README writes it, for ``case``'s config."""
-    if case.get('test_only'):
-        body = readme_block('<!-- recipe: test-only -->')
-        body = body.replace('<path to mmsamdistill>', REPO)
-    else:
-        body = readme_block('<!-- recipe -->')
+    marker = case.get('recipe') or ('<!-- recipe: test-only -->' if case.get(
+        'test_only') else '<!-- recipe -->')
+    body = readme_block(marker).replace('<path to mmsamdistill>', REPO)
     body = re.sub(r"mmagic::[\w./-]+\.py", 'mmagic::' + case['stock'], body,
                   count=1)
     if case.get('fix'):
@@ -173,7 +176,8 @@ def torch_home(tmp_path_factory):
 
 
 def test_the_recipe_is_a_few_lines():
-    for marker in ('<!-- recipe -->', '<!-- recipe: test-only -->'):
+    for marker in ('<!-- recipe -->', '<!-- recipe: test-only -->',
+                   '<!-- recipe: test-only, degraded on the fly -->'):
         lines = [line for line in readme_block(marker).splitlines()
                  if line.strip() and not line.lstrip().startswith('#')]
         assert len(lines) <= 8, lines
