@@ -8,8 +8,11 @@ classes mmengine stores in its training checkpoints to torch's weights-only
 allow-list, so they load under torch >= 2.6 with nothing unpickled in full
 (see :mod:`mmsamdistill.engine.checkpoint_loading`).
 """
-# Imported for registration into MMagic's registries.
-from . import datasets, engine, evaluation, models  # noqa: F401
+# Imported for registration into MMagic's registries, and for the
+# `mmsamdistill` config scope (mmsamdistill::<config> bases).
+from . import datasets, engine, evaluation, models, registry  # noqa: F401
 from .version import __version__
 
-__all__ = ['__version__', 'datasets', 'engine', 'evaluation', 'models']
+__all__ = [
+    '__version__', 'datasets', 'engine', 'evaluation', 'models', 'registry'
+]

@@ -7,7 +7,7 @@ import torch
 from mmengine import Config
 from torch import nn
 
-from mmagic.registry import MODELS
+from mmagic.registry import MODELS, TRANSFORMS
 from mmagic.structures import DataSample
 from ..engine.checkpoint_loading import load_state_dict_file
 
@@ -17,9 +17,9 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def _test_image_loading(cfg: Config) -> Tuple[str, str]:
-    """(channel order, color type) the config's test pipeline loads ``img``
-    with; MMagic's restoration configs load RGB, the default here."""
+def _test_image_loading(cfg: Config) -> dict:
+    """The ``LoadImageFromFile`` step of ``img`` in the config's test
+    pipeline; MMagic's restoration configs load RGB, the default here."""
     pipelines = []
     for loader in ('test_dataloader', 'val_dataloader'):
         loaders = cfg.get(loader)
@@ -33,9 +33,8 @@ def _test_image_loading(cfg: Config) -> Tuple[str, str]:
             if (isinstance(step, dict) and step.get('type') in (
                     'LoadImageFromFile', 'mmagic.LoadImageFromFile')
                     and step.get('key', 'img') == 'img'):
-                return (step.get('channel_order', 'bgr'),
-                        step.get('color_type', 'color'))
-    return 'rgb', 'color'
+                return dict(step, type='LoadImageFromFile')
+    return dict(type='LoadImageFromFile', key='img', channel_order='rgb')
 
 
 class StudentRestorer:
@@ -80,10 +79,30 @@ class StudentRestorer:
         self.model.generator.load_state_dict(own)
         self.model.to(device).eval()
         self.generator = self.model.generator
-        self.channel_order, self.color_type = _test_image_loading(cfg)
+        self.image_loading = _test_image_loading(cfg)
+        self.channel_order = self.image_loading.get('channel_order', 'bgr')
+        self.color_type = self.image_loading.get('color_type', 'color')
         self.device = device
 
     @torch.no_grad()
+    def _restore(self, image: np.ndarray, order: str) -> np.ndarray:
+        """Restore an (H, W, C) uint8 image given in ``order``; RGB out (or
+        one channel for a one-channel model)."""
+        if image.shape[-1] == 1:
+            # nothing to reorder; labelled 'rgb' (as MMagic's gray test
+            # configs do) the preprocessor would index three channels
+            order = 'bgr'
+        inputs = torch.from_numpy(np.ascontiguousarray(image)).permute(
+            2, 0, 1)
+        sample = DataSample(metainfo=dict(
+            img_channel_order=order, img_color_type=self.color_type,
+            ori_img_shape=image.shape))
+        output = self.model.test_step(
+            dict(inputs=[inputs], data_samples=[sample]))[0]
+        # destruct returns BGR, like MMagic's pred_img
+        restored = output.output.pred_img.round().byte().permute(1, 2, 0)
+        return restored.cpu().numpy()[..., ::-1].copy()
+
     def __call__(self, image_rgb: np.ndarray) -> np.ndarray:
         """Restore one image.
 
@@ -95,16 +114,28 @@ class StudentRestorer:
         """
         order = self.channel_order.lower()
         image = image_rgb if order == 'rgb' else image_rgb[..., ::-1]
-        inputs = torch.from_numpy(np.ascontiguousarray(image)).permute(
-            2, 0, 1)
-        sample = DataSample(metainfo=dict(
-            img_channel_order=order, img_color_type=self.color_type,
-            ori_img_shape=image.shape))
-        output = self.model.test_step(
-            dict(inputs=[inputs], data_samples=[sample]))[0]
-        # destruct returns BGR, like MMagic's pred_img
-        restored = output.output.pred_img.round().byte().permute(1, 2, 0)
-        return restored.cpu().numpy()[..., ::-1].copy()
+        return self._restore(image, order)
+
+    def restore_file(self, path: str) -> Tuple[np.ndarray, np.ndarray]:
+        """Read an image as the config's test pipeline reads its inputs
+        (MMagic's ``LoadImageFromFile`` with the config's settings: channel
+        order, grayscale or Y channel) and restore it.
+
+        Args:
+            path (str): Image file.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: The input as loaded and the
+            restoration, uint8, (H, W, 3) RGB, or (H, W, 1) for one-channel
+            models.
+        """
+        loaded = TRANSFORMS.build(self.image_loading)(dict(img_path=path))
+        image = loaded['img']
+        order = self.channel_order.lower()
+        restored = self._restore(image, order)
+        if image.shape[-1] == 3 and order != 'rgb':
+            image = image[..., ::-1]
+        return np.ascontiguousarray(image), restored
 
 
 def time_inference(network: nn.Module,

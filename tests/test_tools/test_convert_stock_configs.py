@@ -44,7 +44,8 @@ CASES = {
         stock_test=True),
     'denoise-gray-swinir': dict(
         stock='swinir/swinir_s128w8d6e180_8xb1-lr2e-4-1600k_dfwb-grayDN15.py',
-        shrink=['depths=[1,1]', 'embed_dim=8', 'num_heads=[2,2]']),
+        shrink=['depths=[1,1]', 'embed_dim=8', 'num_heads=[2,2]'],
+        stock_test=True, test_fix='gray-test-loaders'),
     'jpeg-gray-swinir': dict(
         stock='swinir/swinir_s126w7d6e180_8xb1-lr2e-4-1600k_dfwb-grayCAR10.py',
         shrink=['depths=[1,1]', 'embed_dim=8', 'num_heads=[2,2]'],
@@ -54,6 +55,11 @@ CASES = {
         shrink=['dim=8', 'num_blocks=[1,1,1,1]', 'num_refinement_blocks=1',
                 'heads=[1,1,1,1]'],
         test_only=True),
+    'denoise-restormer-test-only-on-the-fly': dict(
+        stock='restormer/restormer_official_dfwb-color-sigma15.py',
+        shrink=['dim=8', 'num_blocks=[1,1,1,1]', 'num_refinement_blocks=1',
+                'heads=[1,1,1,1]'],
+        recipe='<!-- recipe: test-only, degraded on the fly -->'),
     'sr-x2-edsr': dict(
         stock='edsr/edsr_x2c64b16_1xb16-300k_div2k.py',
         shrink=['mid_channels=8', 'num_blocks=1']),
@@ -76,11 +82,9 @@ def readme_block(title: str) -> str:
 
 def recipe(case: dict) -> str:
     """The child config, as the README writes it, for ``case``'s config."""
-    if case.get('test_only'):
-        body = readme_block('<!-- recipe: test-only -->')
-        body = body.replace('<path to mmsamdistill>', REPO)
-    else:
-        body = readme_block('<!-- recipe -->')
+    marker = case.get('recipe') or ('<!-- recipe: test-only -->' if case.get(
+        'test_only') else '<!-- recipe -->')
+    body = readme_block(marker).replace('<path to mmsamdistill>', REPO)
     body = re.sub(r"mmagic::[\w./-]+\.py", 'mmagic::' + case['stock'], body,
                   count=1)
     if case.get('fix'):
@@ -172,7 +176,8 @@ def torch_home(tmp_path_factory):
 
 
 def test_the_recipe_is_a_few_lines():
-    for marker in ('<!-- recipe -->', '<!-- recipe: test-only -->'):
+    for marker in ('<!-- recipe -->', '<!-- recipe: test-only -->',
+                   '<!-- recipe: test-only, degraded on the fly -->'):
         lines = [line for line in readme_block(marker).splitlines()
                  if line.strip() and not line.lstrip().startswith('#')]
         assert len(lines) <= 8, lines
@@ -228,16 +233,32 @@ def test_stock_config_converts_trains_and_exports(name, tmp_path,
         p.numel() for p in cascade.generator.parameters())
 
     if case.get('stock_test'):  # README step: the stock config tests it
-        test_set = stock_cfg.test_dataloader.dataset
-        write_pairs(test_set, 32, 1, count=1)
-        run_tool([
+        test_config = 'mmagic::' + case['stock']
+        if case.get('test_fix'):  # as written it fails: the README's fix
+            fixed = tmp_path / 'stock_fixed.py'
+            fixed.write_text(f"_base_ = {test_config!r}\n" + readme_block(
+                f'<!-- fix: {case["test_fix"]} -->'))
+            test_config = str(fixed)
+        loaders = stock_cfg.test_dataloader
+        if not isinstance(loaders, (list, tuple)):
+            loaders = [loaders]
+        for loader in loaders:
+            write_pairs(loader.dataset, 32, 1, count=1)
+        workers = (['test_dataloader.num_workers=0'] if len(loaders) == 1
+                   else [f'test_dataloader.{i}.num_workers=0'
+                         for i in range(len(loaders))])
+        command = [
             sys.executable,
-            osp.join(REPO, 'tools', 'test.py'), 'mmagic::' + case['stock'],
-            student, '--work-dir',
+            osp.join(REPO, 'tools', 'test.py'), test_config, student,
+            '--work-dir',
             str(tmp_path / 'test'), '--cfg-options',
-            *[f'model.generator.{o}' for o in case['shrink']],
-            'test_dataloader.num_workers=0'
-        ], cwd=str(tmp_path))
+            *[f'model.generator.{o}' for o in case['shrink']], *workers
+        ]
+        run_tool(command, cwd=str(tmp_path))
+        if case.get('test_fix'):  # the stock config as written fails
+            command[2] = 'mmagic::' + case['stock']
+            with pytest.raises(AssertionError, match='IndexError'):
+                run_tool(command, cwd=str(tmp_path))
 
 
 def test_tools_take_mmagic_config_paths():

@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 import sys
 
 import cv2
@@ -33,6 +34,10 @@ def demo(tmp_path_factory):
 def test_demo_compares_stock_and_distilled(demo):
     data_root, work_dir, stdout = demo
     assert 'PSNR gain of the distilled student' in stdout
+    # one console line per run with its progress; the detail stays in logs
+    assert re.search(r'stage_a_\w+ train: iter 2/2', stdout)
+    assert ' test: test ' in stdout and ': done in ' in stdout
+    assert 'FutureWarning' not in stdout and 'Iter(train)' not in stdout
     out = osp.join(work_dir, 'rain')
     with open(osp.join(out, 'results.json')) as f:
         results = json.load(f)

@@ -252,3 +252,48 @@ def test_every_ablation_row_builds_a_model():
         if network and network.type == 'VGGFeatureExtractor':
             network.pretrained = None  # nothing to download in tests
         MODELS.build(cfg.model)
+
+
+def test_progress_is_read_from_mmengine_log_lines():
+    from demo_lib.progress import parse_progress
+    line = ('12/06 00:30:01 - mmengine - INFO - Iter(train) [  50/1000]  '
+            'base_lr: 5.0000e-04 lr: 5.0000e-04  eta: 0:01:23  time: 0.0841')
+    progress = parse_progress(line)
+    assert (progress.mode, progress.done, progress.total,
+            progress.eta) == ('train', 50, 1000, '0:01:23')
+    progress = parse_progress(
+        'Epoch(train) [2][ 50/100]  lr: 1e-04  eta: 1 day, 2:03:04  time: 1')
+    assert (progress.done, progress.total, progress.eta) == (
+        50, 100, '1 day, 2:03:04')
+    progress = parse_progress('Iter(test) [10/33]    eta: 0:00:03')
+    assert (progress.mode, progress.done, progress.total) == ('test', 10, 33)
+    assert parse_progress('Iter(val) [3/3]').eta is None
+    assert parse_progress('loss: 0.1 eta: 0:00:01') is None
+
+
+def test_runs_show_progress_on_the_console_and_keep_the_log(tmp_path,
+                                                             capsys):
+    from demo_lib.progress import run_logged
+    script = ('import time\n'
+              'print("loading, FutureWarning: noise")\n'
+              'for i in range(1, 4):\n'
+              '    print(f"Iter(train) [{i}/3]  eta: 0:00:0{3 - i}  loss: 1")'
+              '\n    time.sleep(0.05)\n'
+              'print("bar\\r50%\\r100%")\n')
+    log = tmp_path / 'tools.log'
+    code = run_logged([sys.executable, '-c', script], str(log),
+                      'demo/rain/seed0/stock train')
+    assert code == 0
+    console = capsys.readouterr().out.splitlines()
+    # not a terminal: the first line, the last iteration, the end
+    assert console[0] == 'demo/rain/seed0/stock train: iter 1/3, eta 0:00:02'
+    assert console[1] == 'demo/rain/seed0/stock train: iter 3/3, eta 0:00:00'
+    assert console[2].startswith('demo/rain/seed0/stock train: done in ')
+    assert len(console) == 3 and 'FutureWarning' not in '\n'.join(console)
+    text = log.read_bytes().decode()  # no newline translation
+    assert text.startswith('$ ') and 'loading, FutureWarning' in text
+    assert 'Iter(train) [2/3]' in text and 'bar\r50%\r100%' in text
+    failing = run_logged([sys.executable, '-c', 'raise SystemExit(3)'],
+                         str(log), 'x test')
+    assert failing == 3
+    assert 'x test: failed (exit code 3)' in capsys.readouterr().out

@@ -10,13 +10,13 @@ import hashlib
 import json
 import os
 import os.path as osp
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from mmsamdistill.utils import dump_json_atomic, load_json_if_exists
+from .progress import run_logged
 
 REPO_ROOT = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -43,18 +43,24 @@ class RunResult:
     test_seconds: float
 
 
-def _run(args: Sequence[str], log_path: str) -> float:
-    """Run a tool with its output appended to ``log_path``; time it."""
+def _run(args: Sequence[str], log_path: str, stage: str) -> float:
+    """Run a tool with its output appended to ``log_path`` and its progress
+    on the console; time it."""
     start = time.perf_counter()
-    with open(log_path, 'a', encoding='utf-8') as log:
-        log.write(f'$ {" ".join(args)}\n')
-        log.flush()
-        code = subprocess.call(
-            list(args), cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    code = run_logged(args, log_path, stage, cwd=REPO_ROOT)
     if code != 0:
         raise RuntimeError(f'{" ".join(args)} exited with {code}; see '
                            f'{log_path}')
     return time.perf_counter() - start
+
+
+def _stage_name(work_dir: str) -> str:
+    """A run's name on the console: its work dir, relative to the
+    repository's ``work_dirs`` when it is inside."""
+    runs = osp.join(REPO_ROOT, 'work_dirs')
+    if work_dir.startswith(runs + os.sep):
+        return osp.relpath(work_dir, runs)
+    return work_dir
 
 
 def config_digest(config: str) -> Optional[str]:
@@ -106,14 +112,16 @@ def run_train_test(config: str,
             k: done.get(k, True if k == 'test' else None)
             for k in settings
     } == settings:
+        print(f'{_stage_name(work_dir)}: finished run reused', flush=True)
         return RunResult(**{k: done[k] for k in RunResult.__annotations__})
     if osp.isfile(settings_path):  # other settings: this run is redone
         os.remove(settings_path)
     log_path = osp.join(work_dir, 'tools.log')
+    stage = _stage_name(work_dir)
     options = ['--cfg-options', *cfg_options] if cfg_options else []
     train_seconds = _run([
         python, 'tools/train.py', config, '--work-dir', work_dir, *options
-    ], log_path)
+    ], log_path, f'{stage} train')
     with open(osp.join(work_dir, 'last_checkpoint'), encoding='utf-8') as f:
         checkpoint = f.read().strip()
     metrics, test_seconds = {}, 0.
@@ -122,7 +130,7 @@ def run_train_test(config: str,
         test_seconds = _run([
             python, 'tools/test.py', config, checkpoint, '--work-dir',
             work_dir, '--out', metrics_path, *options
-        ], log_path)
+        ], log_path, f'{stage} test')
         with open(metrics_path, encoding='utf-8') as f:
             metrics = json.load(f)
     result = RunResult(work_dir, checkpoint, metrics, train_seconds,

@@ -5,12 +5,12 @@ Masks are made by ``tools/misc/generate_sam_masks.py``, as a user makes them.
 """
 import os
 import os.path as osp
-import subprocess
 import sys
 from typing import List, Optional, Tuple
 
 from mmsamdistill.utils import dump_json_atomic, load_json_if_exists
 from .experiment import REPO_ROOT
+from .progress import run_logged
 
 MARKER_FILE = '.demo_masks_done.json'
 # Priors without SAM: name (also the mask folders' suffix) -> arguments of
@@ -87,11 +87,8 @@ def generate_masks(image_folder: str, mask_root: str,
         python or sys.executable, 'tools/misc/generate_sam_masks.py',
         image_folder, mask_root, *generator_args
     ]
-    with open(log_path, 'a', encoding='utf-8') as log:
-        log.write(f'$ {" ".join(args)}\n')
-        log.flush()
-        code = subprocess.call(
-            args, cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT)
+    code = run_logged(args, log_path, f'masks of {image_folder}',
+                      cwd=REPO_ROOT)
     if code != 0:
         raise RuntimeError(f'mask generation failed ({code}); see {log_path}')
     dump_json_atomic(marker, marker_path)
