@@ -3,32 +3,43 @@
 # iterations as nafnet_tiny_demo_rain_finetune.py (the stock arm), started
 # from the same stage-A checkpoint (load_from; IR2 is initialised from the
 # loaded student), so the two test results compare like for like.
-# Masks: `bash tools/run_demo.sh` (or make_demo_dataset.py --masks) writes
-# them, Felzenszwalb unless a SAM checkpoint is given:
-#   train/masks_felzenszwalb       of the clean training tiles (the training
+# Masks: `bash tools/run_demo.sh` (or make_demo_dataset.py --masks PRIOR)
+# writes them; without a SAM checkpoint they come from the learned segmenter
+# bundled in weights/ (DeepLabV3-MobileNetV2 trained on PASCAL VOC: one mask
+# per predicted class), through tools/misc/generate_sam_masks.py:
+#   train/masks_segmenter_classes  of the clean training tiles (the training
 #                                  inputs are synthesised on the fly, so the
 #                                  clean tiles' masks are the cache)
-#   test/masks_felzenszwalb_lq_rain  of the degraded test inputs: what IR2
-#                                  sees at test time (the val/test pipeline)
-#   test/masks_felzenszwalb_gt     of the test ground truths (privileged
+#   test/masks_segmenter_classes_lq_rain  of the degraded test inputs: what
+#                                  IR2 sees at test time (the val/test
+#                                  pipeline)
+#   test/masks_segmenter_classes_gt  of the test ground truths (privileged
 #                                  information; the second test loader)
+# The demo tools point these folders at the prior they run (--prior).
 _base_ = ['./nafnet_tiny_demo_rain_finetune.py', '../_base_/sam_distill.py']
 experiment_name = 'nafnet_tiny_demo_rain_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
-mask_source_name = 'felzenszwalb'
+mask_source_name = 'segmenter_classes'
 mask_root = f'{_base_.data_root}/train/masks_{mask_source_name}'
 test_lq = f'lq_{_base_.degradation}'
 
-# The framework defaults, with two demo choices: SGR's relation on the
-# cascade's own block features (VGG16 would cost 6x the tiny model's step and
-# no pretrained VGG can be fetched here), and the teacher first: IR2 (a copy
-# of the loaded stage-A student, starting as the identity) trains alone for
-# the first half of the fine-tune, then the distillation ramps in.
+# The framework defaults, with the demo's choices: the teacher first -- IR2
+# (a copy of the loaded stage-A student, starting as the identity) trains
+# alone for the first half of the fine-tune, then the distillation ramps in
+# -- and the transfer on learned knowledge: gated SPD, SGR on the bundled
+# ImageNet MobileNetV2's features (VGG16 would cost several times the tiny
+# model's step, and its weights cannot be fetched offline), and an EMA
+# teacher. Teacher-labelled views (model.view_loss) are left out: they add
+# a second student pass per step (README, ablation).
 model = dict(
     type='CascadeDistillRestorer',
     **dict(
         _base_.sam_distill,
-        sgr_loss=dict(type='SGRLoss', loss_weight=1.0, features='cascade'),
+        sgr_loss=dict(
+            type='SGRLoss', loss_weight=1.0, features='network',
+            network=dict(type='MobileNetV2FeatureExtractor',
+                         layer='features.13')),
+        teacher_ema=0.99,
         distill_weights=dict(
             _base_.sam_distill.distill_weights,
             start_iter=_base_.finetune_iters // 2,
