@@ -5,17 +5,27 @@ teacher-first regime, mask generation through
 ``tools/misc/generate_sam_masks.py``, plots, image grids and statistics.
 Scripts put ``tools/demo`` on ``sys.path`` and ``import demo_lib``.
 """
-from .experiment import RunResult, read_validation, run_train_test
-from .loss_curves import plot_loss_curves, read_scalars
-from .masks import generate_masks, mask_source
-from .paired import (DEGRADATIONS, DISTILL_CONFIG, FINETUNE_CONFIG,
+import warnings
+
+# MMagic's import prints third-party deprecations: the tools show none of
+# them (and every other warning).
+with warnings.catch_warnings(record=True) as _import_warnings:
+    warnings.simplefilter('always')
+    import mmsamdistill  # noqa: F401
+from mmsamdistill.utils import filter_third_party_warnings  # noqa: E402
+
+filter_third_party_warnings(_import_warnings)
+from .experiment import RunResult, read_validation, run_train_test  # noqa: E402
+from .loss_curves import plot_loss_curves, read_scalars  # noqa: E402
+from .masks import generate_masks, mask_source  # noqa: E402
+from .paired import (DEGRADATIONS, DISTILL_CONFIG, FINETUNE_CONFIG,  # noqa: E402
                      STOCK_CONFIG, TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,
                      DemoData, PairedSeed, Regime, budget_options,
                      continuation_options, data_options, prepare_data,
                      run_paired_seed, run_stage_a, to_cfg_options,
                      vgg_options)
-from .restoration_grid import label_map_overlay, save_restoration_grid
-from .stats import Interval, mean_std, t_interval, t_quantile
+from .restoration_grid import label_map_overlay, save_restoration_grid  # noqa: E402
+from .stats import Interval, mean_std, t_interval, t_quantile  # noqa: E402
 
 __all__ = [
     'DEGRADATIONS', 'DISTILL_CONFIG', 'DemoData', 'FINETUNE_CONFIG',
