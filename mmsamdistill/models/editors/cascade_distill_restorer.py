@@ -500,11 +500,11 @@ class CascadeDistillRestorer(BaseEditModel):
         """
         views = self.view_loss
         view = views.sample_view(tuple(inputs.shape[-2:]))
-        student = self.generator(views.apply(view, inputs))
-        masks = None if out.masks is None else views.apply(
+        student = self.generator(views.view_of(view, inputs))
+        masks = None if out.masks is None else views.view_of(
             view, out.masks, 'nearest')
         teacher, _ = self.teacher_target(student, masks, out.valid)
-        weights = views.weights(teacher, views.apply(view, out.teacher))
+        weights = views.weights(teacher, views.view_of(view, out.teacher))
         return DistillTerm(
             views(student, teacher, weights), [student], [out.student])
 

@@ -89,7 +89,7 @@ class ViewDistillLoss(nn.Module):
         return View(view_size, *flips)
 
     @staticmethod
-    def apply(view: View, images: torch.Tensor,
+    def view_of(view: View, images: torch.Tensor,
               mode: str = 'area') -> torch.Tensor:
         """``images`` (B, C, H, W) seen through ``view``.
 

@@ -371,3 +371,10 @@ def test_view_distillation_moves_only_the_student_and_is_balanced():
              gradient_norm(term.value, term.student_tensors) /
              gradient_norm(recon1, term.pixel_reference))
     assert float(share) == pytest.approx(0.1, rel=1e-3)  # the same view
+
+
+def test_view_loss_keeps_nn_module_behaviour():
+    # the runner moves models with Module.apply: the loss must not shadow it
+    model = build(view_loss=dict(type='ViewDistillLoss'), sgr_loss=None)
+    model.to('cpu')
+    model.apply(lambda m: None)

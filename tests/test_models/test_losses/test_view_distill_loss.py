@@ -18,17 +18,17 @@ def test_views_are_zoomed_out_multiples_of_the_divisor_and_seeded():
     assert len({v.transpose for v in views}) == 2  # dihedral draws vary
 
 
-def test_apply_moves_images_and_masks_alike():
+def test_view_of_moves_images_and_masks_alike():
     labels = torch.zeros(1, 1, 8, 8)
     labels[..., :4, :2] = 1  # top-left block
     view = View((4, 4), flip_h=True, flip_w=False, transpose=True)
-    moved = ViewDistillLoss.apply(view, labels, 'nearest')
+    moved = ViewDistillLoss.view_of(view, labels, 'nearest')
     expected = torch.zeros(1, 1, 4, 4)
     expected[..., 0, 2:] = 1  # flipped to the bottom, then transposed
     assert torch.equal(moved, expected)
     image = torch.arange(16.).view(1, 1, 4, 4)
     same = View((4, 4), False, False, False)
-    assert torch.equal(ViewDistillLoss.apply(same, image), image)
+    assert torch.equal(ViewDistillLoss.view_of(same, image), image)
 
 
 def test_consistency_weights_trust_where_the_teacher_agrees_with_itself():
