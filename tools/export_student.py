@@ -8,9 +8,11 @@ and the preprocessor's), so the *stock* MMagic config loads it, weights-only:
 
 CKPT is loaded weights-only (the few classes mmengine stores are
 allow-listed), so a crafted file is refused instead of running its code.
+The output is written atomically: Ctrl-C, SIGTERM or a full disk leave any
+previous OUT as it was.
 """
 import argparse
-import pickle
+import sys
 import warnings
 
 import torch
@@ -19,8 +21,9 @@ import torch
 with warnings.catch_warnings(record=True) as _import_warnings:
     warnings.simplefilter('always')
     import mmsamdistill  # noqa: F401  registers the weights-only allow-list
-from mmsamdistill.engine import load_checkpoint_file
-from mmsamdistill.utils import filter_third_party_warnings, write_atomic
+from mmsamdistill.engine import CheckpointRefusedError, load_checkpoint_file
+from mmsamdistill.utils import (exit_code, filter_third_party_warnings,
+                                stop_on_sigterm, write_atomic)
 
 # What the stock model (MMagic's BaseEditModel) holds; everything else of the
 # cascade (IR2, SPF, its gate, loss and weighting state) exists for training.
@@ -67,8 +70,17 @@ def main() -> None:
     filter_third_party_warnings(_import_warnings)
     args = parse_args()
     try:
-        counts = export_student(args.checkpoint, args.out)
-    except pickle.UnpicklingError as err:  # a crafted or foreign file
+        with stop_on_sigterm():
+            counts = export_student(args.checkpoint, args.out)
+    except CheckpointRefusedError as err:  # a crafted or damaged file
+        raise SystemExit(f'error: {err}')
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        why = str(stop) or 'Ctrl-C'
+        print(f'Export stopped by {why}: {args.out} was not written (any '
+              'previous version is unchanged); run the same command again.',
+              file=sys.stderr)
+        raise SystemExit(exit_code(stop))
+    except OSError as err:  # a full disk: the message names the file
         raise SystemExit(f'error: {err}')
     print(f'{args.out}: kept {counts["kept"]} student tensors, dropped '
           f'{counts["dropped"]} distillation-only tensors')

@@ -6,7 +6,6 @@ Usage:
         [--work-dir DIR] [--cfg-options k=v ...] [--launcher pytorch]
 """
 import argparse
-import pickle
 import warnings
 
 # MMagic's imports print third-party deprecations; main() drops just those
@@ -14,8 +13,11 @@ with warnings.catch_warnings(record=True) as _import_warnings:
     warnings.simplefilter('always')
     import mmsamdistill  # noqa: F401  (registers components, ckpt loader)
 from mmengine.dist import is_main_process
+from mmsamdistill.datasets.data_check import (DataCheckError,
+                                              check_data_folders)
 from mmsamdistill.engine import (CheckpointKeysHook, CheckpointMismatchError,
-                                 DumpTestMetricsHook, fetch_remote,
+                                 DataCheckHook, DumpTestMetricsHook,
+                                 fetch_remote, is_load_failure,
                                  refusal_message)
 from mmsamdistill.evaluation import add_teacher_evaluation
 from mmsamdistill.utils import (add_runner_arguments, build_runner,
@@ -64,6 +66,10 @@ def main() -> None:
     # weights-only (its own URL loader unpickles in full)
     cfg.load_from = fetch_remote(args.checkpoint)
     cfg.resume = False
+    try:
+        check_data_folders(cfg, ('test_dataloader', ))
+    except FileNotFoundError as err:
+        raise SystemExit(f'error: {err}')
 
     setup_distributed_backend(cfg)
     runner = build_runner(cfg)
@@ -74,13 +80,19 @@ def main() -> None:
     if args.teacher_masks is not None:
         tested += ['teacher_generator.', 'teacher_gate', 'spf.']
     runner.register_hook(CheckpointKeysHook(tested))
+    if not any(isinstance(h, DataCheckHook) for h in runner.hooks):
+        runner.register_hook(DataCheckHook())
     if args.out:
         runner.register_hook(DumpTestMetricsHook(args.out))
     try:
         runner.test()
     except CheckpointMismatchError as err:
         raise SystemExit(f'error: {args.checkpoint}: {err}')
-    except pickle.UnpicklingError as err:  # a crafted or foreign file
+    except DataCheckError as err:
+        raise SystemExit(f'error: {err}')
+    except Exception as err:  # a crafted, foreign or damaged file
+        if not is_load_failure(err):
+            raise
         raise SystemExit(
             'error: ' + refusal_message(args.checkpoint, cfg.load_from, err))
     if args.out and is_main_process():

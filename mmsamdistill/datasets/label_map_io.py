@@ -120,9 +120,15 @@ def write_label_map(path: str, label_map: np.ndarray) -> None:
     if label_map.ndim != 2:
         raise ValueError(f'a label map is (H, W), got {label_map.shape}')
 
+    encoded, png = cv2.imencode('.png', label_map.astype(np.uint16))
+    if not encoded:
+        raise ValueError(f'could not encode the label map of {path}')
+
     def write(tmp: str) -> None:
-        if not cv2.imwrite(tmp, label_map.astype(np.uint16)):
-            raise OSError(f'could not write {path}')
+        # Python's own write: a full disk raises ENOSPC (cv2.imwrite only
+        # returns False), so write_atomic can say so and keep the old file.
+        with open(tmp, 'wb') as f:
+            f.write(png.tobytes())
 
     write_atomic(path, write)
 

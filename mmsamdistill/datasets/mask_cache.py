@@ -10,8 +10,9 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from ..utils.file_io import (host_name, owner_is_dead,
-                             remove_dead_temp_files)
+from ..utils.file_io import (claim_owner, owner_is_dead,
+                             release_claim_file, remove_dead_temp_files,
+                             try_claim_file)
 from .label_map_io import (SIDECAR_NAME, mirrored_mask_path, read_sidecar,
                            write_label_map, write_sidecar)
 
@@ -45,34 +46,15 @@ def remove_stale_temp_files(path: str) -> None:
     """
     remove_dead_temp_files(path)
     claim = claim_path(path)
-    owner = _claim_owner(claim)
+    owner = claim_owner(claim)
     if owner is not None and owner_is_dead(*owner, claim):
-        _remove_quietly(claim)
+        release_claim_file(claim)
 
 
 def claim_path(mask_path: str) -> str:
     """The claim file a run holds while it computes ``mask_path``."""
     folder, name = osp.split(mask_path)
     return osp.join(folder, f'.{name}.claim')
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
-
-
-def _claim_owner(claim: str) -> Optional[Tuple[str, int]]:
-    """(host, pid) recorded in a claim file; None when there is none."""
-    try:
-        with open(claim, encoding='utf-8') as f:
-            host, pid = f.read().split()
-        return host, int(pid)
-    except FileNotFoundError:
-        return None
-    except ValueError:  # not written by this version: only its age tells
-        return '', 0
 
 
 def try_claim(mask_path: str) -> bool:
@@ -82,46 +64,12 @@ def try_claim(mask_path: str) -> bool:
     images instead of both computing every one. A claim of a dead process
     is taken over.
     """
-    claim = claim_path(mask_path)
-    os.makedirs(osp.dirname(claim) or '.', exist_ok=True)
-    # Written in full first, then hard-linked (which fails if the claim
-    # exists): a claim is never half-written. Named like write_atomic's temp
-    # files, so that a killed run's leftover is removed as theirs are.
-    mine = f'{claim}.~{host_name()}~{os.getpid()}~.tmp'
-    with open(mine, 'w', encoding='utf-8') as f:
-        f.write(f'{host_name()} {os.getpid()}\n')
-    try:
-        for _ in range(2):
-            try:
-                try:
-                    os.link(mine, claim)
-                except FileExistsError:
-                    raise
-                except OSError:  # no hard links here: exclusive create
-                    fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
-                                 0o666)
-                    with os.fdopen(fd, 'w', encoding='utf-8') as f:
-                        f.write(f'{host_name()} {os.getpid()}\n')
-                return True
-            except FileExistsError:
-                owner = _claim_owner(claim)
-                if owner is not None and not owner_is_dead(*owner, claim):
-                    return False
-                # of several runs taking over, only one wins the rename
-                dead = f'{mine}.dead'
-                try:
-                    os.replace(claim, dead)
-                except FileNotFoundError:
-                    pass
-                _remove_quietly(dead)
-        return False
-    finally:
-        _remove_quietly(mine)
+    return try_claim_file(claim_path(mask_path))
 
 
 def release_claim(mask_path: str) -> None:
     """Drop this process's claim of ``mask_path``."""
-    _remove_quietly(claim_path(mask_path))
+    release_claim_file(claim_path(mask_path))
 
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'

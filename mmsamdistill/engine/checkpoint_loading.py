@@ -214,6 +214,11 @@ def fetch_remote(filename: str) -> str:
     return filename
 
 
+class CheckpointRefusedError(pickle.UnpicklingError):
+    """A checkpoint that cannot be loaded weights-only; the message names
+    the file and what to do."""
+
+
 def _unsafe_globals(path: Optional[str]) -> List[str]:
     if path is None:
         return []
@@ -223,10 +228,42 @@ def _unsafe_globals(path: Optional[str]) -> List[str]:
         return []
 
 
+def _is_unreadable(error: BaseException) -> bool:
+    """Whether ``error`` says the file is damaged rather than unsafe."""
+    if isinstance(error, (EOFError, RuntimeError)):
+        return True
+    text = str(error)
+    return 'invalid load key' in text or 'truncated' in text
+
+
 def refusal_message(filename: str, path: Optional[str],
-                    error: Exception) -> str:
-    """Why ``filename`` was refused, and what to do that actually works."""
+                    error: BaseException) -> str:
+    """Why ``filename`` was refused, and what to do that actually works.
+
+    The one message of every tool and loading path: a file that pickles
+    code (with the command that extracts its tensors, for a trusted file),
+    or a damaged one (truncated, still being written, not a checkpoint).
+
+    Args:
+        filename (str): The checkpoint as the user named it.
+        path (str, optional): Its local file (a download), if any.
+        error (BaseException): What ``torch.load`` raised.
+
+    Returns:
+        str: The message, starting with ``Refused to load <filename>``.
+    """
+    if isinstance(error, CheckpointRefusedError):
+        return str(error)
     unsafe = _unsafe_globals(path)
+    if not unsafe and _is_unreadable(error):
+        return (
+            f'Refused to load {filename}: it is not a readable checkpoint '
+            '(truncated, still being written, or not a PyTorch file). A '
+            'training run writes its checkpoints atomically, so an '
+            'interrupted one leaves the previous checkpoints complete: '
+            'resume from one of them (--resume work_dir/iter_N.pth), or '
+            'copy or download the file again.\n'
+            f'Underlying error: {_key_line(error)}')
     found = (f' ({", ".join(unsafe[:6])})' if unsafe else '')
     source = path or filename
     return (
@@ -244,7 +281,16 @@ def refusal_message(filename: str, path: Optional[str],
         f'Underlying error: {_key_line(error)}')
 
 
-def _key_line(error: Exception) -> str:
+def is_load_failure(error: BaseException) -> bool:
+    """Whether ``torch.load`` raised ``error`` because of the file itself
+    (unsafe or damaged content), not because of the caller."""
+    if isinstance(error, (pickle.UnpicklingError, EOFError)):
+        return True
+    return isinstance(error, RuntimeError) and (
+        'PytorchStreamReader' in str(error) or 'zip archive' in str(error))
+
+
+def _key_line(error: BaseException) -> str:
     """The line of torch's long message that names what was refused."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     for line in lines:
@@ -267,8 +313,9 @@ def load_checkpoint_file(filename: str,
 
     Raises:
         FileNotFoundError: The file does not exist.
-        pickle.UnpicklingError: The file pickles objects outside the
-            allow-list (the message lists them and says what to do).
+        CheckpointRefusedError: The file pickles objects outside the
+            allow-list, or is damaged (the message names the file and says
+            what to do).
     """
     path = checkpoint_path(filename)
     if path is None:
@@ -281,8 +328,10 @@ def load_checkpoint_file(filename: str,
     torch.serialization.add_safe_globals(MMENGINE_SAFE_GLOBALS)
     try:
         return torch.load(source, map_location=map_location, weights_only=True)
-    except pickle.UnpicklingError as err:
-        raise pickle.UnpicklingError(refusal_message(filename, path,
+    except Exception as err:
+        if not is_load_failure(err):
+            raise
+        raise CheckpointRefusedError(refusal_message(filename, path,
                                                      err)) from err
 
 

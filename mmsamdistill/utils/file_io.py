@@ -4,6 +4,7 @@ Temp files are named after their writer, ``.<name>.~<host>~<pid>~<random>
 .tmp<ext>``, so a later run can tell the leftovers of a killed writer (its
 process is gone) from the file a live writer is still producing.
 """
+import errno
 import glob
 import json
 import os
@@ -12,7 +13,7 @@ import re
 import secrets
 import socket
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 #: Temp files or claims older than this (seconds) are dead whoever made them.
 STALE_AGE = 24 * 3600
@@ -99,6 +100,75 @@ def remove_dead_temp_files(path: str, max_age: float = STALE_AGE) -> int:
     return removed
 
 
+def claim_owner(claim: str) -> Optional[Tuple[str, int]]:
+    """(host, pid) recorded in a claim file; None when there is none."""
+    try:
+        with open(claim, encoding='utf-8') as f:
+            host, pid = f.read().split()
+        return host, int(pid)
+    except FileNotFoundError:
+        return None
+    except ValueError:  # empty or foreign: only its age tells
+        return '', 0
+
+
+def release_claim_file(claim: str) -> None:
+    """Delete a claim file (if it is still there)."""
+    try:
+        os.remove(claim)
+    except FileNotFoundError:
+        pass
+
+
+def try_claim_file(claim: str) -> bool:
+    """Create ``claim`` for this process; False when a live process has it.
+
+    The claim holds ``<host> <pid>``; one of a dead process (see
+    :func:`owner_is_dead`) is taken over. Of several processes claiming at
+    once, exactly one wins.
+
+    Args:
+        claim (str): The claim (lock) file.
+
+    Returns:
+        bool: Whether this process now holds the claim.
+    """
+    os.makedirs(osp.dirname(claim) or '.', exist_ok=True)
+    # Written in full first, then hard-linked (which fails if the claim
+    # exists): a claim is never half-written. Named like write_atomic's temp
+    # files, so that a killed run's leftover is removed as theirs are.
+    mine = f'{claim}.{_owner_tag()}.tmp'
+    with open(mine, 'w', encoding='utf-8') as f:
+        f.write(f'{host_name()} {os.getpid()}\n')
+    try:
+        for _ in range(2):
+            try:
+                try:
+                    os.link(mine, claim)
+                except FileExistsError:
+                    raise
+                except OSError:  # no hard links here: exclusive create
+                    fd = os.open(claim, os.O_WRONLY | os.O_CREAT | os.O_EXCL,
+                                 0o666)
+                    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+                        f.write(f'{host_name()} {os.getpid()}\n')
+                return True
+            except FileExistsError:
+                owner = claim_owner(claim)
+                if owner is not None and not owner_is_dead(*owner, claim):
+                    return False
+                # of several processes taking over, only one wins the rename
+                dead = f'{mine}.dead'
+                try:
+                    os.replace(claim, dead)
+                except FileNotFoundError:
+                    pass
+                release_claim_file(dead)
+        return False
+    finally:
+        release_claim_file(mine)
+
+
 def _create_temp(path: str) -> str:
     folder, name = osp.split(osp.abspath(path))
     suffix = osp.splitext(path)[1]
@@ -118,14 +188,19 @@ def _create_temp(path: str) -> str:
 def write_atomic(path: str, write: Callable[[str], None]) -> None:
     """Call ``write(tmp_path)`` on a temp file beside ``path``, then rename.
 
-    The rename is atomic on POSIX file systems, so an interrupted run leaves
-    either the old file or the complete new one, never a partial one. The
-    file gets the permissions a plain ``open(path, 'w')`` would give a new
-    file (``0o666`` minus the umask).
+    The rename is atomic on POSIX file systems, so an interrupted run (an
+    exception, Ctrl-C, SIGTERM turned into one, a full disk) leaves either
+    the old file or the complete new one, never a partial one. The file gets
+    the permissions a plain ``open(path, 'w')`` would give a new file
+    (``0o666`` minus the umask).
 
     Args:
         path (str): Final file path; its folder is created if missing.
         write (Callable[[str], None]): Writes the content to the given path.
+
+    Raises:
+        OSError: ``errno.ENOSPC`` with a message naming ``path`` when the
+            disk is full; ``path`` is then unchanged.
     """
     folder = osp.dirname(osp.abspath(path))
     os.makedirs(folder, exist_ok=True)
@@ -133,10 +208,23 @@ def write_atomic(path: str, write: Callable[[str], None]) -> None:
     try:
         write(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if osp.lexists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            raise disk_full_error(path) from err
         raise
+
+
+def disk_full_error(path: str) -> OSError:
+    """The error of a write of ``path`` that found the disk full."""
+    kept = ('its previous version is unchanged' if osp.exists(path) else
+            'nothing was written')
+    return OSError(
+        errno.ENOSPC,
+        f'No space left on device while writing {path} ({kept}, no partial '
+        f'file is left). Free space on {osp.dirname(osp.abspath(path))} '
+        '(or write elsewhere) and run the same command again')
 
 
 def dump_json_atomic(obj: Any, path: str) -> None:

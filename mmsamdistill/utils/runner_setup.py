@@ -175,12 +175,30 @@ def setup_distributed_backend(cfg: Config) -> None:
             world_size=int(os.environ['WORLD_SIZE']))
 
 
+def use_atomic_checkpoints(cfg: Config) -> None:
+    """Make the checkpoint hook write atomically (temp file + rename).
+
+    Its local checkpoints get the ``atomic_local`` file backend
+    (:class:`~mmsamdistill.engine.AtomicLocalBackend`) unless the config
+    chose a backend (or a remote ``out_dir``) itself.
+
+    Args:
+        cfg (Config): The run's config, changed in place.
+    """
+    hook = (cfg.get('default_hooks') or {}).get('checkpoint')
+    if not isinstance(hook, dict) or hook.get('backend_args') or hook.get(
+            'file_client_args') or '://' in str(hook.get('out_dir') or ''):
+        return
+    hook['backend_args'] = dict(backend='atomic_local')
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the config's runner: ``runner_type`` if set, else mmengine's.
 
     Checkpoints (``load_from``, ``--resume``) load weights-only through
     mmengine's own loader; importing ``mmsamdistill`` allow-lists the few
-    classes mmengine stores in them (:mod:`mmsamdistill.engine`).
+    classes mmengine stores in them (:mod:`mmsamdistill.engine`). Local
+    checkpoints are written atomically (:func:`use_atomic_checkpoints`).
 
     Args:
         cfg (Config): The run's config.
@@ -188,6 +206,7 @@ def build_runner(cfg: Config) -> Runner:
     Returns:
         Runner: The runner, ready to ``train()`` or ``test()``.
     """
+    use_atomic_checkpoints(cfg)
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

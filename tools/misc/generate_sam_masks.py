@@ -23,11 +23,15 @@ are removed only when their writer is provably gone, and each image is
 claimed while it is computed, so runs started side by side on one MASK_ROOT
 share the work. The sidecar ``sam_masks.json`` records the source, model,
 checkpoint hash and settings, which ``LoadSAMMask`` checks. A SAM checkpoint
-(path or URL) is loaded weights-only.
+(path or URL) is loaded weights-only. Ctrl-C or SIGTERM stops after removing
+the mask being written and this run's claims, and says how to go on; a full
+disk stops with the file it could not write (the masks before it are kept).
 """
 import argparse
+import errno
 import os
 import os.path as osp
+import sys
 import time
 import warnings
 
@@ -41,7 +45,8 @@ from mmagic.registry import DATASETS, MODELS
 from mmengine.config import Config, DictAction
 from mmsamdistill.datasets import generate_mask_cache, list_images
 from mmsamdistill.datasets.label_map_io import DEFAULT_MASK_ROOT
-from mmsamdistill.utils import filter_third_party_warnings, resolve_config_path
+from mmsamdistill.utils import (exit_code, filter_third_party_warnings,
+                                resolve_config_path, stop_on_sigterm)
 
 GENERATORS = dict(
     sam='SAMMaskGenerator',
@@ -136,12 +141,24 @@ def main() -> None:
     start = time.perf_counter()
     generator = MODELS.build(dict(type=GENERATORS[args.generator], **options))
     try:
-        summary = generate_mask_cache(
-            generator, generator.settings(), images, mask_root, image_root,
-            rank=rank, world_size=world_size, batch_size=args.batch_size,
-            overwrite=args.overwrite, progress=rank == 0,
-            verify=args.verify)
+        with stop_on_sigterm():
+            summary = generate_mask_cache(
+                generator, generator.settings(), images, mask_root,
+                image_root, rank=rank, world_size=world_size,
+                batch_size=args.batch_size, overwrite=args.overwrite,
+                progress=rank == 0, verify=args.verify)
     except ValueError as err:  # a stale cache: say what to do, no traceback
+        raise SystemExit(f'error: {err}')
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
+        why = str(stop) or 'Ctrl-C'
+        print(f'\n[rank {rank}/{world_size}] stopped by {why}: '
+              f'every mask in {mask_root} is complete (none is half-'
+              'written). Run the same command again to continue: finished '
+              'masks are skipped.', file=sys.stderr)
+        raise SystemExit(exit_code(stop))
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
         raise SystemExit(f'error: {err}')
     seconds = time.perf_counter() - start
     rate = summary['written'] / summary['seconds'] if summary[

@@ -23,6 +23,11 @@ class DistillWeights(nn.Module):
     saved in checkpoints and survive ``--resume``. A term not listed keeps
     its ``loss_weight`` (the paper's literal lambdas).
 
+    With gradients disabled (``torch.no_grad()``, ``torch.inference_mode()``:
+    a validation-loss hook, an evaluation script) nothing is measured: the
+    terms keep their last measured scales, or their ``loss_weight`` when
+    none was measured yet, and the losses are still returned.
+
     Args:
         start_iter (int): First iteration of distillation. Defaults to 0.
         ramp_iters (int): Iterations of the linear ramp. Defaults to 0.
@@ -66,8 +71,9 @@ class DistillWeights(nn.Module):
         return self.grad_fraction.get(name) is not None
 
     def due(self, name: str, iteration: int) -> bool:
-        """Whether the gradient ratio of ``name`` is measured now."""
-        return self.balanced(name) and (
+        """Whether the gradient ratio of ``name`` is measured now (never
+        with gradients disabled: there is no graph to measure)."""
+        return self.balanced(name) and torch.is_grad_enabled() and (
             iteration % self.interval == 0
             or float(getattr(self, f'scale_{name}')) < 0)
 
@@ -92,9 +98,10 @@ class DistillWeights(nn.Module):
 
     def scale(self, name: str) -> torch.Tensor:
         """The multiplier of ``name`` beyond its ``loss_weight``."""
-        if not self.balanced(name):
+        scale = getattr(self, f'scale_{name}', None)
+        if not self.balanced(name) or scale < 0:  # fixed, or not measured
             return torch.tensor(1.0)
-        return getattr(self, f'scale_{name}').clamp(min=0)
+        return scale.clone()
 
 
 def gradient_norm(output: torch.Tensor,
@@ -106,8 +113,12 @@ def gradient_norm(output: torch.Tensor,
         inputs (Sequence[Tensor]): Tensors of the graph it depends on.
 
     Returns:
-        Tensor: The joint L2 norm (0 where ``output`` ignores ``inputs``).
+        Tensor: The joint L2 norm (0 where ``output`` ignores ``inputs``, or
+        without a graph: gradients disabled).
     """
+    inputs = [t for t in inputs if t.requires_grad]
+    if not output.requires_grad or not inputs:
+        return output.new_zeros(())
     grads = torch.autograd.grad(
         output, list(inputs), retain_graph=True, allow_unused=True)
     squares = [g.detach().pow(2).sum() for g in grads if g is not None]

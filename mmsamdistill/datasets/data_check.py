@@ -1,0 +1,279 @@
+"""Check a dataset's files before training: name every bad file and the fix.
+
+A stock pipeline meets a broken file only when it draws it -- maybe hours
+into a run -- and then fails inside the image decoder without naming it.
+These checks read each file's header and end (no decoding), so they are
+cheap enough to run on every start.
+"""
+import difflib
+import os
+import os.path as osp
+import struct
+from collections import Counter, defaultdict
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from .mask_cache import mask_problem
+
+_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
+_PNG_END = b'IEND\xaeB`\x82'
+_JPEG_END = b'\xff\xd9'
+_PATH_KEYS = ('img_path', 'gt_path')
+#: How many files of one kind of problem a message names.
+SHOWN = 5
+
+
+class DataCheckError(ValueError):
+    """A dataset holds files that cannot train or test correctly."""
+
+
+def missing_folder_message(folder: str) -> str:
+    """Why ``folder`` is not there, with the closest existing names."""
+    missing = osp.normpath(folder)
+    parent = osp.dirname(missing)
+    while parent not in ('', osp.sep) and not osp.isdir(parent):
+        missing, parent = parent, osp.dirname(parent)
+    parent = parent or '.'
+    hint = ''
+    if osp.isdir(parent):
+        siblings = [d for d in os.listdir(parent)
+                    if osp.isdir(osp.join(parent, d))]
+        close = difflib.get_close_matches(
+            osp.basename(missing), siblings, n=3, cutoff=0.5)
+        if close:
+            hint = ' Did you mean ' + ' or '.join(
+                repr(osp.join(parent, c)) for c in close) + '?'
+    return (f'The data folder {folder} does not exist ({missing} is '
+            f'missing).{hint} Check data_root and data_prefix in the config '
+            '(or --cfg-options train_dataloader.dataset.data_root=...).')
+
+
+def _holds_files(folder: str) -> bool:
+    for _, _, names in os.walk(folder, followlinks=True):
+        if any(not n.startswith('.') for n in names):
+            return True
+    return False
+
+
+def dataset_folders(dataset_cfg: dict) -> List[str]:
+    """The image folders a dataset config reads (``data_root`` joined with
+    each ``data_prefix``); wrappers (``RepeatDataset``...) are followed."""
+    if not isinstance(dataset_cfg, dict):
+        return []
+    inner = dataset_cfg.get('dataset')
+    if isinstance(inner, dict):
+        return dataset_folders(inner)
+    if isinstance(dataset_cfg.get('datasets'), (list, tuple)):
+        return [f for d in dataset_cfg['datasets'] for f in dataset_folders(d)]
+    prefixes = dataset_cfg.get('data_prefix')
+    if not isinstance(prefixes, dict):
+        return []
+    root = dataset_cfg.get('data_root') or ''
+    return sorted({
+        osp.join(root, prefix)
+        for prefix in prefixes.values() if isinstance(prefix, str) and prefix
+    } | ({root} if root and not prefixes else set()))
+
+
+def check_data_folders(cfg, dataloaders: Iterable[str]) -> None:
+    """Raise ``FileNotFoundError`` for a config's misspelt or empty data
+    folder.
+
+    Runs before the runner builds the datasets: their own errors name the
+    folder but not the fix, or (an empty folder) nothing at all
+    (``need at least one array to concatenate``).
+
+    Args:
+        cfg (Config): The run's config.
+        dataloaders (Iterable[str]): E.g. ``('train_dataloader',)``.
+    """
+    for name in dataloaders:
+        loader = cfg.get(name)
+        if not isinstance(loader, dict):
+            continue
+        for folder in dataset_folders(loader.get('dataset')):
+            if '://' in folder:
+                continue
+            if not osp.isdir(folder):
+                raise FileNotFoundError(
+                    f'{name}: {missing_folder_message(folder)}')
+            if not _holds_files(folder):
+                raise FileNotFoundError(
+                    f'{name}: the data folder {folder} is empty. Put the '
+                    'images there (LQ and GT of a pair share a file name), '
+                    'or point data_root / data_prefix at the folder that '
+                    'holds them.')
+
+
+def image_header(path: str) -> Tuple[Optional[dict], Optional[str]]:
+    """Size, channels and depth of an image from its header and end.
+
+    Args:
+        path (str): An image file.
+
+    Returns:
+        tuple: ``(dict(size=(H, W), alpha=bool, bits=int), None)``, or
+        ``(None, reason)`` when the file is unreadable or truncated.
+    """
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(32)
+            f.seek(0, os.SEEK_END)
+            length = f.tell()
+            f.seek(max(0, length - 64))
+            tail = f.read()
+    except OSError as err:
+        return None, f'unreadable ({err.strerror})'
+    if head.startswith(_PNG_SIGNATURE):
+        if len(head) < 26 or head[12:16] != b'IHDR':
+            return None, 'truncated'
+        if _PNG_END not in tail[-12:]:
+            return None, 'truncated'
+        width, height = struct.unpack('>II', head[16:24])
+        bits, colour = head[24], head[25]
+        return dict(size=(height, width), alpha=colour in (4, 6),
+                    bits=bits), None
+    if head.startswith(b'\xff\xd8') and _JPEG_END not in tail:
+        return None, 'truncated'
+    try:
+        from PIL import Image
+        with Image.open(path) as image:
+            width, height = image.size
+            mode = image.mode
+            bits = 16 if mode.startswith('I;16') or mode == 'I' else 8
+            alpha = 'A' in mode or 'transparency' in image.info
+            if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                width, height = height, width
+    except Exception as err:
+        return None, f'not a readable image ({type(err).__name__})'
+    return dict(size=(height, width), alpha=alpha, bits=bits), None
+
+
+def _pipeline_transforms(pipeline) -> List:
+    """The transforms of a dataset's pipeline, wrappers unpacked."""
+    found = []
+    for transform in getattr(pipeline, 'transforms', None) or []:
+        found.append(transform)
+        found += _pipeline_transforms(transform)
+    return found
+
+
+def _named(paths: List[str], why: str) -> str:
+    more = f' and {len(paths) - SHOWN} more' if len(paths) > SHOWN else ''
+    return f'{len(paths)} {why}: {", ".join(paths[:SHOWN])}{more}'
+
+
+def check_dataset(dataset, name: str = 'dataset') -> List[str]:
+    """Check the files of an MMagic image dataset before it is used.
+
+    Errors (raised together): no samples (with the folders it read), an
+    unreadable or truncated image, an LQ/GT pair whose sizes are not the
+    dataset's common scale, an alpha or 16-bit image that the pipeline
+    loads ``color_type='unchanged'``, and -- with ``LoadSAMMask`` in the
+    pipeline -- a mask cache that lacks masks or holds masks of other images
+    (another size, unreadable). Alpha and 16-bit images under the stock
+    ``color_type='color'`` load as 8-bit, 3-channel images (the alpha
+    channel is dropped, 16 bits are divided by 256): they are returned as
+    notes.
+
+    Args:
+        dataset: A built dataset (``BasicImageDataset`` or similar).
+        name (str): How messages name it (``'train_dataloader'``).
+
+    Returns:
+        list[str]: Notes for the log.
+
+    Raises:
+        DataCheckError: Everything wrong, each with its files and the fix.
+    """
+    count = len(dataset)
+    if count == 0:
+        root = getattr(dataset, 'data_root', '') or ''
+        prefixes = getattr(dataset, 'data_prefix', {}) or {}
+        folders = sorted({osp.join(root, p) for p in prefixes.values() if p})
+        raise DataCheckError(
+            f'{name}: the dataset has no samples (it read '
+            f'{", ".join(folders) or root or "nothing"}). Put the images '
+            'there (LQ and GT pairs share a file name), or point data_root '
+            '/ data_prefix at the folder that holds them.')
+    transforms = _pipeline_transforms(getattr(dataset, 'pipeline', None))
+    unchanged = {
+        getattr(t, 'key', None)
+        for t in transforms if type(t).__name__ == 'LoadImageFromFile'
+        and getattr(t, 'color_type', 'color') == 'unchanged'
+    }
+    mask_loaders = [t for t in transforms if type(t).__name__ ==
+                    'LoadSAMMask']
+    problems: Dict[str, List[str]] = defaultdict(list)
+    notes: Dict[str, List[str]] = defaultdict(list)
+    headers: Dict[str, Optional[dict]] = {}
+    scales = {}
+    for index in range(count):
+        info = dataset.get_data_info(index)
+        for key in _PATH_KEYS:
+            path = info.get(key)
+            if not isinstance(path, str) or path in headers:
+                continue
+            header, reason = image_header(path)
+            headers[path] = header
+            if header is None:
+                problems[reason].append(path)
+                continue
+            image_key = key[:-len('_path')]
+            for flag, what in ((header['alpha'], 'with an alpha channel'),
+                               (header['bits'] > 8, '16-bit')):
+                if not flag:
+                    continue
+                if image_key in unchanged:
+                    problems[f'{what} images loaded with '
+                             "color_type='unchanged'"].append(path)
+                else:
+                    notes[what].append(path)
+        lq, gt = (headers.get(info.get(k)) for k in _PATH_KEYS)
+        if lq and gt and info['img_path'] != info['gt_path']:
+            (lh, lw), (gh, gw) = lq['size'], gt['size']
+            scale = (gh / lh, gw / lw)
+            scales[(info['img_path'], info['gt_path'])] = scale
+        for loader in mask_loaders:
+            image_path = info.get(f'{loader.image_key}_path')
+            if not isinstance(image_path, str) or headers.get(
+                    image_path) is None:
+                continue
+            mask = loader.mask_path(image_path, info.get('key'))
+            if not osp.isfile(mask):
+                if loader.on_missing == 'error':
+                    problems['SAM masks missing'].append(mask)
+                continue
+            reason = mask_problem(mask, image_path)
+            if reason is not None:
+                problems['SAM masks that do not fit their image '
+                         f'(e.g. {reason})'].append(mask)
+    common = Counter(scales.values()).most_common(1)
+    if common:
+        usual = common[0][0]
+        for (lq_path, gt_path), scale in scales.items():
+            if scale != usual or scale[0] != int(scale[0]):
+                problems['LQ/GT pairs of different sizes (LQ:GT '
+                         f'{scale[0]:g}x{scale[1]:g}, the dataset\'s is '
+                         f'{usual[0]:g}x{usual[1]:g})'].append(
+                             f'{lq_path} vs {gt_path}')
+    if problems:
+        raise DataCheckError(
+            f'{name}: {sum(map(len, problems.values()))} problems in its '
+            f'{count} samples:\n  ' + '\n  '.join(
+                _named(paths, why) for why, paths in problems.items()) +
+            '\n' + _FIXES)
+    return [
+        f'{name}: ' + _named(paths, f'images {what}') + ' are read as 8-bit '
+        '3-channel images (color_type=\'color\': an alpha channel is '
+        'dropped, 16-bit values are divided by 256)'
+        for what, paths in notes.items()
+    ]
+
+
+_FIXES = (
+    'Fixes: replace or re-export unreadable and truncated images (or '
+    'remove them from the folder); give each LQ image its GT of the same '
+    'size (times the scale for super-resolution); load alpha or 16-bit '
+    "images with color_type='color'; for SAM masks, rerun "
+    'tools/misc/generate_sam_masks.py on these images (--verify redoes bad '
+    'masks, --overwrite all of them).')
