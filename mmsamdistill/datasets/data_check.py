@@ -67,11 +67,39 @@ def dataset_folders(dataset_cfg: dict) -> List[str]:
     prefixes = dataset_cfg.get('data_prefix')
     if not isinstance(prefixes, dict):
         return []
+    # A prefix nobody reads (e.g. the stock 'img' folder of a config that
+    # synthesises its inputs from the gt) need not exist.
+    read = loaded_keys(dataset_cfg.get('pipeline'))
+    if read is not None:
+        # MMagic's BasicImageDataset lists the files of its search key,
+        # by default the first prefix.
+        read.add(dataset_cfg.get('search_key') or next(iter(prefixes), None))
+        prefixes = {k: v for k, v in prefixes.items() if k in read}
     root = dataset_cfg.get('data_root') or ''
     return sorted({
         osp.join(root, prefix)
         for prefix in prefixes.values() if isinstance(prefix, str) and prefix
     } | ({root} if root and not prefixes else set()))
+
+
+def loaded_keys(pipeline) -> Optional[set]:
+    """The keys a pipeline config loads from files (``Load*`` transforms'
+    ``key``), wrapped pipelines included; None when it cannot be told."""
+    if not isinstance(pipeline, (list, tuple)):
+        return None
+    keys = set()
+    for step in pipeline:
+        if not isinstance(step, dict):
+            return None
+        inner = step.get('pipeline')
+        if isinstance(inner, (list, tuple)):
+            inner_keys = loaded_keys(inner)
+            if inner_keys is None:
+                return None
+            keys |= inner_keys
+        elif str(step.get('type', '')).startswith('Load') and 'key' in step:
+            keys.add(step['key'])
+    return keys
 
 
 def check_data_folders(cfg, dataloaders: Iterable[str]) -> None:

@@ -136,3 +136,19 @@ def test_a_mask_cache_of_other_images_is_refused(data, tmp_path):
     assert 'do not fit their image (e.g. 32x48, its image is 64x64)' in \
         message
     assert 'generate_sam_masks.py' in message
+
+
+def test_folders_nobody_reads_need_not_exist():
+    from mmsamdistill.datasets.data_check import dataset_folders
+    # the inputs are synthesised from the gt: the stock 'img' prefix that
+    # the config inherits is never read
+    dataset = dict(data_root='root', data_prefix=dict(gt='gt', img='blur'),
+                   pipeline=[dict(type='LoadImageFromFile', key='gt'),
+                             dict(type='SynthesizeDegradation')])
+    assert dataset_folders(dataset) == ['root/gt']
+    wrapped = dict(dataset, pipeline=[dict(
+        type='WithSAMMasks', pipeline=[dict(type='LoadImageFromFile',
+                                            key='img')])])
+    assert dataset_folders(wrapped) == ['root/blur', 'root/gt']
+    assert dataset_folders(dict(dataset, pipeline=None)) == [
+        'root/blur', 'root/gt']
