@@ -231,13 +231,21 @@ def check_dataset(dataset, name: str = 'dataset') -> List[str]:
     }
     mask_loaders = [t for t in transforms if type(t).__name__ ==
                     'LoadSAMMask']
+    # Only the images the pipeline loads (a config that synthesises its
+    # inputs from the gt keeps an unread 'img' path per sample).
+    loaded = {
+        getattr(t, 'key', None)
+        for t in transforms if type(t).__name__ == 'LoadImageFromFile'
+    }
+    path_keys = [k for k in _PATH_KEYS
+                 if not loaded or k[:-len('_path')] in loaded]
     problems: Dict[str, List[str]] = defaultdict(list)
     notes: Dict[str, List[str]] = defaultdict(list)
     headers: Dict[str, Optional[dict]] = {}
     scales = {}
     for index in range(count):
         info = dataset.get_data_info(index)
-        for key in _PATH_KEYS:
+        for key in path_keys:
             path = info.get(key)
             if not isinstance(path, str) or path in headers:
                 continue

@@ -152,3 +152,13 @@ def test_folders_nobody_reads_need_not_exist():
     assert dataset_folders(wrapped) == ['root/blur', 'root/gt']
     assert dataset_folders(dict(dataset, pipeline=None)) == [
         'root/blur', 'root/gt']
+
+
+def test_images_the_pipeline_never_loads_are_not_checked(data, tmp_path):
+    # inputs synthesised from the gt: the 'img' paths are never read
+    shutil.rmtree(data / 'train' / 'lq')
+    dataset = train_dataset(data, tmp_path, pipeline=[
+        dict(type='LoadImageFromFile', key='gt'),
+        dict(type='SynthesizeDegradation', kind='noise'),
+        dict(type='PackInputs')])
+    assert check_dataset(dataset) == []
