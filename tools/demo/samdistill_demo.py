@@ -37,9 +37,10 @@ import cv2
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # demo_lib
 
-from demo_lib import (TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,  # noqa: E402
-                      label_map_overlay, plot_loss_curves, read_scalars,
-                      run_paired_seed, save_restoration_grid)
+from demo_lib import (DISTILL_CONFIG, TEACHER_GT_MASKS_PSNR,  # noqa: E402
+                      TEACHER_PSNR, label_map_overlay, plot_loss_curves,
+                      read_scalars, run_paired_seed, save_restoration_grid,
+                      vgg_options)
 from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
                           regime_from_args)
 from mmagic.utils import register_all_modules  # noqa: E402
@@ -87,8 +88,8 @@ def main() -> None:
           f'{args.degradation} synthesised on the fly; {data.num_test} test '
           f'tiles of other photos); masks: {data.source}', flush=True)
     regime = regime_from_args(args)
-    if regime.vgg == 'none':
-        print('SGR (if it uses VGG): no pretrained VGG16 offline, a randomly '
+    if regime.vgg == 'none' and vgg_options(DISTILL_CONFIG, 'none'):
+        print('SGR on VGG16: no pretrained VGG16 offline, a randomly '
               'initialised one (pass --vgg torchvision://vgg16 or a file)')
     pair = run_paired_seed(data, args.seed, regime, args.work_dir,
                            args.stage_a_root,
