@@ -565,7 +565,8 @@ class CascadeDistillRestorer(BaseEditModel):
             balanced term's ``weight_<term>`` and SPD's gate fraction.
         """
         iteration = self.current_iter()
-        self._steps += 1
+        if torch.is_grad_enabled():  # an evaluation's loss call is no step
+            self._steps += 1
         gt = data_samples.gt_img
         out = self.cascade(inputs, data_samples, self.needs_features())
         recon1 = self.pixel_loss(out.student, gt)
