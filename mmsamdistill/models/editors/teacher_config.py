@@ -2,7 +2,7 @@
 
 ``CascadeDistillRestorer`` calls these when the config leaves them unset:
 
-* :func:`same_size_teacher` -- IR2 maps HR -> HR (DESIGN section 7): for a
+* :func:`same_size_teacher` -- IR2 maps HR -> HR (a same-size network, never a second upscaler): for a
   restoration generator (same size in and out) a copy of it; for an
   upscaling one the same architecture at scale 1 where the generator
   supports it, otherwise a documented same-size generator (the table

@@ -7,7 +7,7 @@ import numpy as np
 
 
 class BaseMaskGenerator(metaclass=ABCMeta):
-    """Turn RGB images into label maps (DESIGN section 3).
+    """Turn RGB images into label maps (one uint16 label per pixel).
 
     Subclasses implement :meth:`segment` for one (possibly downscaled) image;
     this class handles the optional long-side resize and maps the labels
