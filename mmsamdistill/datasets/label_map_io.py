@@ -4,17 +4,15 @@ A label map paints the masks largest first, so small objects stay on top;
 0 means "no mask here". On disk: one uint16 PNG per image, mirroring the
 image folder, plus a sidecar (``SIDECAR_NAME`` in the mask root) that
 records the mask source, model and settings, so a stale cache is detected.
-In the model: :func:`label_map_to_masks` turns a batch of label maps into N
-one-hot channels. The datasets, the mask generators (priors) and the model
-all use this module.
+The datasets and the mask generators (priors) use this module; the model turns
+loaded label maps into mask channels with
+:func:`mmsamdistill.models.utils.label_map_to_masks`.
 """
 import os.path as osp
-from typing import Iterable, Optional, Tuple
+from typing import Iterable, Optional
 
 import cv2
 import numpy as np
-import torch
-import torch.nn.functional as F
 
 from ..utils import (dump_json_atomic, load_json_if_exists,
                      write_atomic)
@@ -174,47 +172,3 @@ def read_sidecar(mask_root: str) -> Optional[dict]:
             'unknown. Regenerate the cache: rerun '
             'tools/misc/generate_sam_masks.py with your settings and '
             '--overwrite (or delete the file and rerun).') from err
-
-
-def label_map_to_masks(labels: torch.Tensor,
-                       num_masks: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Turn label maps into a fixed number of one-hot mask channels.
-
-    Labels are ranked per image by their area in this (cropped) sample; the
-    ``num_masks - 1`` largest each get a channel and the rest are merged into
-    the last one, so batches stack whatever the number of SAM masks. Label 0
-    means "not covered by any mask" and gets no channel.
-
-    Args:
-        labels (Tensor): (B, 1, H, W) or (B, H, W) integer label maps.
-        num_masks (int): Number of output channels N (>= 1).
-
-    Returns:
-        tuple[Tensor, Tensor]: (B, N, H, W) float masks in {0, 1} and the
-        (B, N) bool validity of each channel (non-empty).
-    """
-    if num_masks < 1:
-        raise ValueError(f'num_masks must be >= 1, got {num_masks}')
-    if labels.dim() == 4:
-        if labels.size(1) != 1:
-            raise ValueError('label maps must have one channel, got shape '
-                             f'{tuple(labels.shape)}')
-        labels = labels[:, 0]
-    labels = labels.long()
-    batch = labels.size(0)
-    flat = labels.flatten(1)
-    num_labels = int(flat.max()) + 1 if flat.numel() else 1
-    area = torch.zeros(batch, num_labels, device=labels.device)
-    area.scatter_add_(1, flat, torch.ones_like(flat, dtype=area.dtype))
-    area[:, 0] = -1  # uncovered pixels sort last and get no channel
-    order = area.argsort(dim=1, descending=True)
-    rank = torch.empty_like(order)
-    rank.scatter_(1, order, torch.arange(num_labels, device=labels.device)
-                  .expand(batch, -1).contiguous())
-    channel = rank.clamp(max=num_masks - 1)
-    channel[:, 0] = num_masks  # a spare channel, dropped below
-    pixel_channel = channel.gather(1, flat).view_as(labels)
-    masks = F.one_hot(pixel_channel, num_masks + 1)[..., :num_masks]
-    masks = masks.permute(0, 3, 1, 2).float()
-    valid = masks.flatten(2).amax(dim=2) > 0
-    return masks, valid
