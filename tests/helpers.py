@@ -144,12 +144,12 @@ def activate_teacher(model) -> None:
     """
     import torch
     torch.manual_seed(0)
-    if model.teacher_gate is not None:
-        model.teacher_gate.data.fill_(1.0)
-    if model.teacher_output_layer is not None:
-        layer = model.teacher_generator.get_submodule(
-            model.teacher_output_layer)
+    if model.teacher.gate is not None:
+        model.teacher.gate.data.fill_(1.0)
+    if model.teacher.output_layer is not None:
+        layer = model.teacher.network.get_submodule(
+            model.teacher.output_layer)
         torch.nn.init.normal_(layer.weight, std=0.1)
-    if model.spf is not None:
-        for unit in [model.spf.input_unit, *model.spf.units]:
+    if model.teacher.spf is not None:
+        for unit in [model.teacher.spf.input_unit, *model.teacher.spf.units]:
             torch.nn.init.normal_(unit.proj.weight, std=0.1)

@@ -78,7 +78,7 @@ def main() -> None:
     # evaluation: an exported student tests with the cascade's config)
     tested = ['generator.']
     if args.teacher_masks is not None:
-        tested += ['teacher_generator.', 'teacher_gate', 'spf.']
+        tested += ['teacher.']
     runner.register_hook(CheckpointKeysHook(tested))
     if not any(isinstance(h, DataCheckHook) for h in runner.hooks):
         runner.register_hook(DataCheckHook())

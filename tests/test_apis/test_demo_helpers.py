@@ -19,7 +19,7 @@ def test_student_restorer_loads_generator_weights(tmp_path):
     generator = MODELS.build(generator_cfg)
     # a run checkpoint of a cascade: IR1 under generator.*, IR2 elsewhere
     state = {f'generator.{k}': v for k, v in generator.state_dict().items()}
-    state['teacher_generator.unused'] = torch.zeros(1)
+    state['teacher.network.unused'] = torch.zeros(1)
     ckpt = str(tmp_path / 'iter_1.pth')
     torch.save(dict(state_dict=state, meta=dict(iter=1)), ckpt)
     config = write_config(tmp_path, 'cfg.py', f"""

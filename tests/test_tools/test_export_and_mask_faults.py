@@ -30,7 +30,7 @@ def run_in_process(monkeypatch, tool, *args):
 
 def checkpoint(path):
     torch.save(dict(state_dict={'generator.w': torch.ones(4),
-                                'teacher_generator.w': torch.ones(4)}), path)
+                                'teacher.network.w': torch.ones(4)}), path)
     return str(path)
 
 

@@ -61,6 +61,6 @@ def test_tiny_sam_online_source_trains(tiny_sam_checkpoint, demo_data,
     runner = build_runner(cfg)
     runner.train()
     model = runner.model
-    assert model.online_masks.generator.settings()['model_type'] == 'tiny_test'
+    assert model.prior_source.online.generator.settings()['model_type'] == 'tiny_test'
     assert model._steps == 2
     assert (tmp_path / 'work' / 'iter_2.pth').is_file()

@@ -1,3 +1,8 @@
-from .cascade_distill_restorer import CascadeDistillRestorer
+from .cascade_distill_restorer import CascadeDistillRestorer, CascadeOutput
+from .distill_weights import DistillTerm, DistillWeights
+from .semantic_teacher import SemanticTeacher
 
-__all__ = ['CascadeDistillRestorer']
+__all__ = [
+    'CascadeDistillRestorer', 'CascadeOutput', 'DistillTerm',
+    'DistillWeights', 'SemanticTeacher'
+]

@@ -1,25 +1,20 @@
 """The cascade that distills SAM's semantic priors into a restoration model."""
 import copy
-from typing import Dict, List, NamedTuple, Optional, Union
+from typing import Dict, List, NamedTuple, Optional, Tuple, Union
 
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
 from mmagic.models.base_models import BaseEditModel
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 from mmengine.logging import MessageHub, print_log
 
 from ..necks import recorded_features
-from ..priors import (BaseMaskGenerator, OnlineMaskSource,
-                      SegmenterProbabilityPrior)
-from ..utils import label_map_to_masks
-from .distill_weights import DistillWeights, gradient_norm
-from .parameter_ema import ParameterEMA
-from .teacher_config import (infer_image_channels, same_size_teacher,
-                             teacher_size_error)
-from .teacher_identity import (RESIDUAL_OUTPUT_LAYERS, TEACHER_INITS,
-                               residual_output_layer, zero_module)
+from ..priors import PriorSource
+from .distill_weights import DistillTerm, DistillWeights
+from .semantic_teacher import SemanticTeacher
+from .teacher_config import infer_image_channels, same_size_teacher
+
+__all__ = ['CascadeDistillRestorer', 'CascadeOutput']
 
 
 class CascadeOutput(NamedTuple):
@@ -35,15 +30,6 @@ class CascadeOutput(NamedTuple):
     valid: Optional[torch.Tensor]
     student_features: List[torch.Tensor]
     teacher_features: List[torch.Tensor]
-
-
-class DistillTerm(NamedTuple):
-    """One distillation term: its value, the student tensors it acts on,
-    and those on which the pixel loss's gradient is its reference (the
-    same tensors, unless the term runs IR1 on other inputs)."""
-    value: torch.Tensor
-    student_tensors: List[torch.Tensor]
-    pixel_reference: List[torch.Tensor]
 
 
 @MODELS.register_module()
@@ -62,14 +48,14 @@ class CascadeDistillRestorer(BaseEditModel):
     the targets come from a running average of the teacher's weights (an
     EMA teacher) instead of its current weights.
 
-    The teacher starts as the identity, so ``I2 == I1`` at step 0 and IR2
-    can only improve on the student: every SPF unit is a no-op, and either
-    IR2's residual output projection is zeroed (generators listed in
-    ``RESIDUAL_OUTPUT_LAYERS``) or a zero-initialised gate ``g`` mixes its
-    output in (any other generator). Loading a checkpoint
-    that holds only the student (a stock MMagic checkpoint via ``load_from``)
-    also initialises IR2 from it (``init_teacher_from_student``): upgrading a
-    trained model is the intended workflow.
+    Parts: ``generator`` (IR1), ``prior_source`` (:class:`PriorSource`:
+    cached, online or soft priors), ``teacher`` (:class:`SemanticTeacher`:
+    IR2 with SPF, which starts as the identity so that ``I2 == I1`` at step
+    0, and its EMA), the losses and ``distill_weights``. Loading a
+    checkpoint that holds only the student (a stock MMagic checkpoint via
+    ``load_from``) also initialises IR2 from it
+    (``init_teacher_from_student``): upgrading a trained model is the
+    intended workflow.
 
     ``tensor`` and ``predict`` run IR1 alone, as the stock ``BaseEditModel``,
     so inference costs what it did. In ``predict``, when the batch carries
@@ -133,7 +119,8 @@ class CascadeDistillRestorer(BaseEditModel):
         teacher_input_grad (bool): If True, IR2 receives ``I1`` with its
             gradient (joint training); if False, ``I1`` is detached.
             Defaults to False.
-        teacher_init (str): How IR2 starts as the identity: ``'auto'``
+        teacher_init (str): How IR2 starts as the identity
+            (``SemanticTeacher``'s ``identity_init``): ``'auto'``
             (``'zero_output'`` where the generator has a residual output
             projection, else ``'gate'``), ``'gate'`` (``I2 = I1 + g * (IR2 -
             I1)``, ``g`` zero-initialised per channel), ``'zero_output'`` or
@@ -181,143 +168,45 @@ class CascadeDistillRestorer(BaseEditModel):
             test_cfg=test_cfg,
             init_cfg=init_cfg,
             data_preprocessor=data_preprocessor)
-        self.online_masks = self.soft_prior = None
-        source = MODELS.build(mask_source) if isinstance(mask_source,
-                                                         dict) else None
-        if isinstance(source, BaseMaskGenerator):
-            self.online_masks = OnlineMaskSource(source, mask_interval)
-        elif isinstance(source, SegmenterProbabilityPrior):
-            self.soft_prior = source
-        elif source is not None or mask_source != 'cache':
-            raise ValueError(
-                "mask_source must be 'cache', a mask generator config or a "
-                f'SegmenterProbabilityPrior config, got {mask_source!r}')
-        if mask_interval != 1 and self.online_masks is None:
-            raise ValueError('mask_interval applies to online mask '
-                             'generators; cached masks and soft priors are '
-                             'read every step')
-        if num_masks < 1:
-            raise ValueError(f'num_masks must be >= 1, got {num_masks}')
-        if self.soft_prior is not None and \
-                num_masks != self.soft_prior.num_channels:
-            raise ValueError(
-                f'the soft prior gives {self.soft_prior.num_channels} '
-                f'channels, one per class; set num_masks='
-                f'{self.soft_prior.num_channels} (got {num_masks})')
-        self.num_masks = num_masks
-        self.mask_key = mask_key
-        self.coords_key = coords_key
-        self.teacher_input_grad = teacher_input_grad
-        self.image_channels = image_channels or infer_image_channels(
+        self.prior_source = PriorSource(mask_source, num_masks, mask_key,
+                                        coords_key, mask_interval)
+        image_channels = image_channels or infer_image_channels(
             generator, data_preprocessor)
         if teacher_generator is None:
             teacher_generator, message = same_size_teacher(generator)
             print_log(message, 'current')
-        self.teacher_generator = MODELS.build(copy.deepcopy(teacher_generator))
-        self.spf = None
-        if spf is not None:
-            self.spf = MODELS.build(
-                spf,
-                default_args=dict(
-                    network=self.teacher_generator,
-                    image_channels=self.image_channels,
-                    num_masks=num_masks))
-        if teacher_init not in TEACHER_INITS:
-            raise ValueError(f'teacher_init must be one of {TEACHER_INITS}, '
-                             f'got {teacher_init!r}')
-        self.teacher_output_layer = residual_output_layer(
-            self.teacher_generator)
-        if teacher_init == 'auto':
-            teacher_init = 'zero_output' if self.teacher_output_layer \
-                else 'gate'
-        if teacher_init == 'zero_output':
-            if self.teacher_output_layer is None:
-                raise ValueError(
-                    "teacher_init='zero_output' needs a generator with a "
-                    'residual output projection '
-                    f'({", ".join(sorted(RESIDUAL_OUTPUT_LAYERS))}); use '
-                    "'gate' for "
-                    f'{type(self.teacher_generator).__name__}')
-        else:
-            self.teacher_output_layer = None
-        self.teacher_gate = None
-        if teacher_init == 'gate':
-            self.teacher_gate = nn.Parameter(
-                torch.zeros(1, self.image_channels, 1, 1))
-        self.start_teacher_as_identity()
+        self.teacher = SemanticTeacher(
+            network=copy.deepcopy(teacher_generator),
+            image_channels=image_channels,
+            num_masks=num_masks,
+            spf=spf,
+            identity_init=teacher_init,
+            ema_decay=teacher_ema)
+        self.teacher_input_grad = teacher_input_grad
         self.spd_loss = MODELS.build(spd_loss) if spd_loss else None
         self.sgr_loss = MODELS.build(sgr_loss) if sgr_loss else None
         self.feature_loss = MODELS.build(feature_loss) if feature_loss \
             else None
         self.view_loss = MODELS.build(view_loss) if view_loss else None
-        self.teacher_ema = None
-        if teacher_ema is not None:
-            self.teacher_ema = ParameterEMA(self.teacher_parameters(),
-                                            teacher_ema)
         self.distill_weights = DistillWeights(**(distill_weights or {}))
-        unknown = set(self.distill_weights.grad_fraction) - {
-            'spd', 'sgr', 'feature', 'views'
-        }
-        if unknown:
-            raise ValueError(f'distill_weights.grad_fraction has unknown '
-                             f"terms {sorted(unknown)}; use 'spd', 'sgr', "
-                             "'feature', 'views'")
         self._steps = 0  # fallback clock outside an mmengine runner
         if init_teacher_from_student:
             self._register_load_state_dict_pre_hook(self._teacher_from_student)
 
-    def start_teacher_as_identity(self) -> None:
-        """Zero IR2's output layer or gate, so that ``I2 == I1``."""
-        if self.teacher_output_layer is not None:
-            zero_module(
-                self.teacher_generator.get_submodule(
-                    self.teacher_output_layer))
-        if self.teacher_gate is not None:
-            nn.init.zeros_(self.teacher_gate)
-
-    def init_weights(self) -> None:
-        """Initialise as the stock model does (the runner calls this before
-        ``load_from``), then restart IR2 as the identity: a generator's own
-        ``init_weights`` may re-draw its output layer."""
-        super().init_weights()
-        self.start_teacher_as_identity()
-        if self.spf is not None:
-            self.spf.zero_outputs()
-
     def _teacher_from_student(self, state_dict: dict, prefix: str, *args):
         """Initialise IR2 from a loaded student without a teacher."""
-        student, teacher = prefix + 'generator.', prefix + 'teacher_generator.'
+        student, teacher = prefix + 'generator.', prefix + 'teacher.'
         if any(k.startswith(teacher) for k in state_dict) or not any(
                 k.startswith(student) for k in state_dict):
             return
-        own = self.teacher_generator.state_dict()
-        output = self.teacher_output_layer
-        copied = 0
-        for key in [k for k in state_dict if k.startswith(student)]:
-            name = key[len(student):]
-            if name not in own or own[name].shape != state_dict[key].shape:
-                continue
-            value = state_dict[key]
-            if output is not None and name.startswith(output + '.'):
-                value = own[name]  # stays zero: IR2 starts as the identity
-            state_dict[teacher + name] = value
-            copied += 1
-        how = f'its zeroed {output!r}' if output else 'the zero gate'
-        print_log(
-            f'IR2 (teacher_generator) initialised from the loaded student '
-            f'weights ({copied}/{len(own)} tensors); {how} keeps I2 == I1 '
-            'until IR2 learns to improve on it', 'current')
+        state, message = self.teacher.state_from_student({
+            key[len(student):]: value
+            for key, value in state_dict.items() if key.startswith(student)
+        })
+        state_dict.update({teacher + key: value for key, value in state.items()})
+        print_log(message, 'current')
 
     # ----------------------------------------------------------- helpers
-    def teacher_parameters(self) -> Dict[str, nn.Parameter]:
-        """IR2's, SPF's and the gate's parameters by name."""
-        return {
-            name: param
-            for name, param in self.named_parameters()
-            if name.split('.')[0] in ('teacher_generator', 'spf',
-                                      'teacher_gate')
-        }
-
     def current_iter(self) -> int:
         """The training iteration: mmengine's, or steps taken so far."""
         iteration = MessageHub.get_current_instance().get_info('iter')
@@ -325,7 +214,7 @@ class CascadeDistillRestorer(BaseEditModel):
 
     def needs_masks(self) -> bool:
         """Whether the cascade uses masks (SPF or SGR are enabled)."""
-        return self.spf is not None or self.sgr_loss is not None
+        return self.teacher.spf is not None or self.sgr_loss is not None
 
     def needs_features(self) -> bool:
         """Whether a loss reads the fusion points' features."""
@@ -350,102 +239,16 @@ class CascadeDistillRestorer(BaseEditModel):
             images, data_samples, 'img') / 255.
         return images.flip(1) if images.size(1) == 3 else images
 
-    def batch_masks(self, student: torch.Tensor,
-                    data_samples: DataSample) -> List[torch.Tensor]:
-        """The batch's masks as N channels, from the cache or online.
-
-        Args:
-            student (Tensor): IR1's output (segmented by online sources).
-            data_samples (DataSample): The stacked batch samples.
+    def batch_masks(self, student: torch.Tensor, data_samples: DataSample
+                    ) -> Tuple[torch.Tensor, torch.Tensor]:
+        """The prior channels of IR1's output (see :class:`PriorSource`).
 
         Returns:
-            list[Tensor]: (B, N, H, W) float masks and (B, N) bool validity.
+            tuple[Tensor, Tensor]: (B, N, H, W) masks, (B, N) validity.
         """
-        if self.soft_prior is not None:
-            return self.soft_prior(
-                self.to_pixel_space(student.detach(), data_samples))
-        if self.online_masks is None:
-            labels = self.cached_labels(data_samples, student.shape[-2:])
-        else:
-            paths = data_samples.metainfo.get('gt_path')
-            if isinstance(paths, str):
-                paths = [paths]
-            labels = self.online_masks(
-                self.to_pixel_space(student.detach(), data_samples),
-                self.current_iter(), paths, data_samples.get(self.coords_key))
-        return label_map_to_masks(labels, self.num_masks)
-
-    def cached_labels(self, data_samples: DataSample,
-                      size: torch.Size) -> torch.Tensor:
-        """The cached label maps of a batch at IR1's output size.
-
-        Args:
-            data_samples (DataSample): The stacked batch samples.
-            size (torch.Size): Spatial size (H, W) of IR1's output.
-
-        Returns:
-            Tensor: (B, 1, H, W) label maps.
-        """
-        if self.mask_key not in data_samples:
-            fields = sorted(data_samples.keys())
-            raise KeyError(
-                f'The batch has no {self.mask_key!r}; the pipeline that made '
-                f'it packed only {fields}, so the dataloader ran a pipeline '
-                'without mask loading -- the stock one, if an edited '
-                'pipeline was defined but never assigned. Wrap the stock '
-                "pipeline: train_dataloader = dict(dataset=dict(pipeline=["
-                "dict(type='WithSAMMasks', pipeline=_base_.train_dataloader"
-                '.dataset.pipeline)])), or add LoadSAMMask and '
-                f"PackInputs(data_keys=['{self.mask_key}']) to the pipeline "
-                'that train_dataloader.dataset.pipeline names.')
-        labels = getattr(data_samples, self.mask_key)
-        if labels.dim() == 3:
-            labels = labels.unsqueeze(1)
-        if tuple(labels.shape[-2:]) != tuple(size):
-            # SAM ran on the low-resolution input (e.g. super-resolution).
-            labels = F.interpolate(labels.float(), size=size, mode='nearest')
-        return labels
-
-    def forward_teacher(self, image: torch.Tensor,
-                        masks: Optional[torch.Tensor],
-                        valid: Optional[torch.Tensor]):
-        """Run IR2 on IR1's output, with SPF when configured.
-
-        Args:
-            image (Tensor): IR1's output (detached unless
-                ``teacher_input_grad``).
-            masks (Tensor, optional): (B, N, H, W) masks.
-            valid (Tensor, optional): (B, N) validity.
-
-        Returns:
-            tuple[Tensor, list[Tensor]]: IR2's gated output and its fused
-            features (empty without SPF).
-        """
-        if self.spf is None:
-            raw, features = self.teacher_generator(image), []
-        else:
-            raw, features = self.spf(image, masks, valid)
-        if raw.shape != image.shape:
-            raise ValueError(teacher_size_error(raw.shape, image.shape))
-        if self.teacher_gate is None:
-            return raw, features
-        gated = image + self.teacher_gate * (raw - image)
-        # Records a generator attaches to its output (RCDNet's stages) stay
-        # readable by its loss.
-        gated.__dict__.update(vars(raw))
-        return gated, features
-
-    def teacher_target(self, image: torch.Tensor,
-                       masks: Optional[torch.Tensor],
-                       valid: Optional[torch.Tensor]):
-        """IR2 as a distillation target: no gradient, and its EMA weights
-        when ``teacher_ema`` is set. Same arguments and returns as
-        :meth:`forward_teacher`."""
-        with torch.no_grad():
-            if self.teacher_ema is None:
-                return self.forward_teacher(image.detach(), masks, valid)
-            with self.teacher_ema.applied(self.teacher_parameters()):
-                return self.forward_teacher(image.detach(), masks, valid)
+        return self.prior_source(
+            self.to_pixel_space(student.detach(), data_samples),
+            data_samples, self.current_iter())
 
     def cascade(self,
                 inputs: torch.Tensor,
@@ -462,25 +265,23 @@ class CascadeDistillRestorer(BaseEditModel):
         Returns:
             CascadeOutput: Both restorations, the masks and the features.
         """
-        paths = self.spf.fusion_points if (self.spf is not None
-                                           and features) else []
+        paths = self.teacher.fusion_points if features else []
         with recorded_features(self.generator, paths) as student_features:
             student = self.generator(inputs)
         masks = valid = None
         if self.needs_masks():
             masks, valid = self.batch_masks(student, data_samples)
         teacher_in = student if self.teacher_input_grad else student.detach()
-        teacher, teacher_features = self.forward_teacher(
-            teacher_in, masks, valid)
+        teacher, teacher_features = self.teacher(teacher_in, masks, valid)
         return CascadeOutput(student, teacher, masks, valid,
                              list(student_features), teacher_features)
 
     def with_target_teacher(self, out: CascadeOutput) -> CascadeOutput:
         """``out`` with the EMA teacher's restoration and features when
         ``teacher_ema`` is set (else ``out`` itself)."""
-        if self.teacher_ema is None:
+        if self.teacher.ema is None:
             return out
-        teacher, teacher_features = self.teacher_target(
+        teacher, teacher_features = self.teacher.target(
             out.student, out.masks, out.valid)
         return out._replace(teacher=teacher,
                             teacher_features=teacher_features)
@@ -503,7 +304,7 @@ class CascadeDistillRestorer(BaseEditModel):
         student = self.generator(views.view_of(view, inputs))
         masks = None if out.masks is None else views.view_of(
             view, out.masks, 'nearest')
-        teacher, _ = self.teacher_target(student, masks, out.valid)
+        teacher, _ = self.teacher.target(student, masks, out.valid)
         weights = views.weights(teacher, views.view_of(view, out.teacher))
         return DistillTerm(
             views(student, teacher, weights), [student], [out.student])
@@ -517,7 +318,7 @@ class CascadeDistillRestorer(BaseEditModel):
         Args:
             inputs (Tensor): The preprocessed degraded images.
             out (CascadeOutput): The cascade step, with the teacher as the
-                target (:meth:`teacher_target`).
+                target (:meth:`with_target_teacher`).
             gt (Tensor): The ground truth.
             data_samples (DataSample): The batch (channel order for VGG).
 
@@ -572,27 +373,17 @@ class CascadeDistillRestorer(BaseEditModel):
         recon1 = self.pixel_loss(out.student, gt)
         losses = dict(
             loss_recon1=recon1, loss_recon2=self.pixel_loss(out.teacher, gt))
-        if self.teacher_ema is not None:
-            self.teacher_ema.update(self.teacher_parameters())
+        self.teacher.update_average()
         ramp = self.distill_weights.ramp(iteration)
         losses['distill_ramp'] = recon1.new_tensor(ramp)
         if ramp == 0:  # the teacher trains alone first
             return losses
-        weights = self.distill_weights
         out = self.with_target_teacher(out)
-        for name, term in self.distillation_terms(inputs, out, gt,
-                                                  data_samples).items():
-            value = term.value
-            if weights.due(name, iteration):
-                weights.update(
-                    name, gradient_norm(recon1, term.pixel_reference),
-                    gradient_norm(value, term.student_tensors))
-            if weights.balanced(name):
-                losses[f'weight_{name}'] = weights.scale(name).detach()
-            losses[f'loss_{name}'] = ramp * weights.scale(name).to(
-                value) * value
+        terms = self.distillation_terms(inputs, out, gt, data_samples)
+        losses.update(self.distill_weights.weighted(terms, recon1, iteration))
         if self.spd_loss is not None and self.spd_loss.gate is not None:
-            losses['spd_gate_fraction'] = self.spd_loss.last_gate_fraction
+            losses['spd_gate_fraction'] = self.spd_loss.gate_mask(
+                out.student, out.teacher, gt).mean()
         return losses
 
     # -------------------------------------------------------- inference
@@ -611,8 +402,8 @@ class CascadeDistillRestorer(BaseEditModel):
             metrics) and, with masks, ``teacher_pred_img``.
         """
         with_teacher = data_samples is not None and (
-            not self.needs_masks() or self.soft_prior is not None or
-            (self.online_masks is None and self.mask_key in data_samples))
+            not self.needs_masks()
+            or self.prior_source.available(data_samples))
         if not with_teacher:
             return super().forward_inference(inputs, data_samples, **kwargs)
         with torch.no_grad():

@@ -1,9 +1,23 @@
 """When, and how strongly, the distillation terms pull the student."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 import torch
 import torch.nn as nn
 from mmengine.dist import all_reduce, get_world_size
+
+__all__ = ['DISTILL_TERMS', 'DistillTerm', 'DistillWeights', 'gradient_norm']
+
+# The restorer's distillation terms, by the names their weights use.
+DISTILL_TERMS = ('spd', 'sgr', 'feature', 'views')
+
+
+class DistillTerm(NamedTuple):
+    """One distillation term: its value, the student tensors it acts on,
+    and those on which the pixel loss's gradient is its reference (the
+    same tensors, unless the term runs IR1 on other inputs)."""
+    value: torch.Tensor
+    student_tensors: List[torch.Tensor]
+    pixel_reference: List[torch.Tensor]
 
 
 class DistillWeights(nn.Module):
@@ -32,7 +46,8 @@ class DistillWeights(nn.Module):
         start_iter (int): First iteration of distillation. Defaults to 0.
         ramp_iters (int): Iterations of the linear ramp. Defaults to 0.
         grad_fraction (dict, optional): Target gradient fraction per term
-            (``spd``, ``sgr``, ``feature``). Defaults to None (fixed weights).
+            (``spd``, ``sgr``, ``feature``, ``views``). Defaults to None
+            (fixed weights).
         interval (int): Iterations between two measurements. Defaults to 10.
     """
 
@@ -51,6 +66,11 @@ class DistillWeights(nn.Module):
         self.ramp_iters = ramp_iters
         self.interval = interval
         self.grad_fraction = dict(grad_fraction or {})
+        unknown = set(self.grad_fraction) - set(DISTILL_TERMS)
+        if unknown:
+            raise ValueError(
+                f'distill_weights.grad_fraction has unknown terms '
+                f'{sorted(unknown)}; use {", ".join(map(repr, DISTILL_TERMS))}')
         for name, fraction in self.grad_fraction.items():
             if fraction is not None and fraction < 0:
                 raise ValueError(f'grad_fraction.{name} must be >= 0, got '
@@ -95,6 +115,37 @@ class DistillWeights(nn.Module):
             scale.fill_(self.grad_fraction[name] * ratio[0] / ratio[1])
         elif scale < 0:  # nothing to measure yet (e.g. an empty gate)
             scale.fill_(0.0)
+
+    def weighted(self, terms: Dict[str, DistillTerm],
+                 pixel_loss: torch.Tensor,
+                 iteration: int) -> Dict[str, torch.Tensor]:
+        """The terms as losses at this iteration's weights.
+
+        Each term's scale is re-measured when due, then its loss is
+        ``ramp * scale * value``; balanced terms also log their scale.
+
+        Args:
+            terms (dict[str, DistillTerm]): The terms at their
+                ``loss_weight``, by name.
+            pixel_loss (Tensor): The student's pixel loss (the reference
+                gradient).
+            iteration (int): The training iteration.
+
+        Returns:
+            dict[str, Tensor]: ``loss_<name>`` and ``weight_<name>`` entries.
+        """
+        ramp = self.ramp(iteration)
+        losses = {}
+        for name, term in terms.items():
+            if self.due(name, iteration):
+                self.update(name,
+                            gradient_norm(pixel_loss, term.pixel_reference),
+                            gradient_norm(term.value, term.student_tensors))
+            if self.balanced(name):
+                losses[f'weight_{name}'] = self.scale(name).detach()
+            losses[f'loss_{name}'] = ramp * self.scale(name).to(
+                term.value) * term.value
+        return losses
 
     def scale(self, name: str) -> torch.Tensor:
         """The multiplier of ``name`` beyond its ``loss_weight``."""

@@ -18,8 +18,6 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from mmagic.registry import MODELS
 
-from ..necks.semantic_prior_fusion import FUSION_PRESETS
-
 # Argument names under which MMagic's (and our) generators take the number of
 # input image channels, in the order they are looked up.
 CHANNEL_ARGS = ('in_channels', 'in_chans', 'inp_channels', 'img_channels',
@@ -31,18 +29,6 @@ SCALE_ARGS = ('upscale_factor', 'upscale', 'scale')
 # SwinIR's reconstruction modules that upscale; '' is the same-size
 # (denoising / JPEG) head whatever ``upscale`` says.
 SWINIR_UPSAMPLERS = ('pixelshuffle', 'pixelshuffledirect', 'nearest+conv')
-
-# Fusion points of the same-size teachers below (SPF's 'auto'), for the
-# generators that ``FUSION_PRESETS`` does not list already: the residual
-# trunks whose outputs are the building blocks' feature maps.
-SR_FUSION_PRESETS = {
-    'EDSRNet': ['conv_first', 'body.*'],
-    'RRDBNet': ['conv_first', 'body.*'],
-    'SRCNNNet': ['conv1', 'conv2'],
-}
-for _name, _points in SR_FUSION_PRESETS.items():
-    FUSION_PRESETS.setdefault(_name, _points)
-
 
 def generator_type(cfg: dict) -> str:
     """The registered name of a generator config's ``type`` (no scope)."""
@@ -99,18 +85,6 @@ def upscale_factor(generator_cfg: dict) -> int:
     if isinstance(scale, (int, float)) and scale > 1:
         return int(scale)
     return 1
-
-
-def is_upscaling(generator_cfg: dict) -> bool:
-    """Whether the generator outputs a larger image than its input.
-
-    Args:
-        generator_cfg (dict): The stock model's ``generator``.
-
-    Returns:
-        bool: True for super-resolution generators (EDSR, SwinIR-SR, ...).
-    """
-    return upscale_factor(generator_cfg) > 1
 
 
 def _at_scale_1(arg: str) -> Callable[[dict], Tuple[dict, str]]:

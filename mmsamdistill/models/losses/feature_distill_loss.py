@@ -5,6 +5,8 @@ import torch
 import torch.nn as nn
 from mmagic.registry import MODELS
 
+from ..utils import paired_features
+
 
 @MODELS.register_module()
 class FeatureDistillLoss(nn.Module):
@@ -40,20 +42,10 @@ class FeatureDistillLoss(nn.Module):
         Returns:
             Tensor: The weighted scalar loss.
         """
-        if not student_features or len(student_features) != len(
-                teacher_features):
-            raise ValueError(
-                'FeatureDistillLoss needs IR1 and IR2 features at the same '
-                f'fusion points, got {len(student_features)} and '
-                f'{len(teacher_features)}; enable SPF (model.spf) on a '
-                "teacher of the student's architecture")
         terms = []
-        for student, teacher in zip(student_features, teacher_features):
-            if student.shape != teacher.shape:
-                raise ValueError(
-                    'FeatureDistillLoss pairs features of equal shape, got '
-                    f'{tuple(student.shape)} and {tuple(teacher.shape)}: '
-                    "the teacher must share the student's architecture")
+        for student, teacher in paired_features(
+                student_features, teacher_features, 'FeatureDistillLoss',
+                same_channels=True):
             teacher = teacher.detach()
             scale = teacher.pow(2).mean() + self.eps
             terms.append((student - teacher).pow(2).mean() / scale)

@@ -6,7 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmagic.registry import MODELS
 
-from ..utils import FrozenNetwork, resize_masks
+from ..utils import (FrozenNetwork, mask_prototypes, paired_features,
+                     resize_masks)
 
 _POOLINGS = ('avg', 'none')
 _FEATURES = ('network', 'cascade')
@@ -100,10 +101,8 @@ class SGRLoss(nn.Module):
             Tensor: (B, N, N) cosine similarities.
         """
         if self.pooling == 'avg':
-            area = masks.sum(dim=(2, 3)).unsqueeze(-1)
-            protos = torch.einsum('bnhw,bchw->bnc', masks, feats)
-            protos = F.normalize(protos / (area + self.eps), dim=-1,
-                                 eps=self.eps)
+            protos = F.normalize(
+                mask_prototypes(feats, masks, self.eps), dim=-1, eps=self.eps)
             return protos @ protos.transpose(1, 2)
         # Literal: <F*m1, F*m2> = sum_hw |F|^2 m1 m2, without (B,N,C,h,w).
         energy = feats.pow(2).sum(dim=1).flatten(1)
@@ -163,17 +162,11 @@ class SGRLoss(nn.Module):
             diff = self.relation_gap(
                 self.network_features(student), feat_t, masks)
         else:
-            if not student_features or len(student_features) != len(
-                    teacher_features):
-                raise ValueError(
-                    "SGRLoss(features='cascade') needs IR1's and IR2's "
-                    'features at the same fusion points; enable SPF '
-                    '(model.spf) on a teacher of the student\'s '
-                    'architecture')
-            diff = sum(
-                self.relation_gap(s, t, masks)
-                for s, t in zip(student_features, teacher_features)) / len(
-                    student_features)
+            pairs = paired_features(student_features, teacher_features,
+                                    "SGRLoss(features='cascade')",
+                                    same_channels=False)
+            diff = sum(self.relation_gap(s, t, masks)
+                       for s, t in pairs) / len(pairs)
         valid = valid.to(diff.dtype)
         pairs = valid.unsqueeze(2) * valid.unsqueeze(1)
         pairs = pairs * (1 - torch.eye(pairs.size(-1), device=pairs.device,

@@ -18,8 +18,8 @@ class SPDLoss(nn.Module):
     distillation only ever moves the student (IR1). With a ``gate`` the
     student is pulled only where the teacher is closer to the ground truth
     than the student is (per pixel, or per sample): distilling a teacher's
-    errors can only hurt. The fraction of pixels distilled is kept in
-    ``last_gate_fraction`` for logging.
+    errors can only hurt. :meth:`gate_mask` gives that gate (the restorer
+    logs its mean).
 
     Args:
         loss_weight (float): Weight of the loss (the paper's lambda_1).
@@ -49,7 +49,6 @@ class SPDLoss(nn.Module):
         self.beta = beta
         self.reduction = reduction
         self.gate = gate
-        self.last_gate_fraction: Optional[torch.Tensor] = None
 
     def gate_mask(self, student: torch.Tensor, teacher: torch.Tensor,
                   gt: torch.Tensor) -> torch.Tensor:
@@ -95,7 +94,6 @@ class SPDLoss(nn.Module):
             if gt is None:
                 raise ValueError(f'SPDLoss(gate={self.gate!r}) needs gt')
             mask = self.gate_mask(student, teacher, gt)
-            self.last_gate_fraction = mask.mean()
             loss = loss * mask
         if self.reduction == 'mean':
             loss = loss.mean()

@@ -6,6 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmagic.registry import MODELS
 
+from ..utils import mask_prototypes
+
 
 class SemanticSelectionAttention(nn.Module):
     """Re-weight features by their affinity to per-mask semantic prototypes.
@@ -38,9 +40,7 @@ class SemanticSelectionAttention(nn.Module):
         Returns:
             Tensor: (B, C, H, W) re-weighted features.
         """
-        area = masks.sum(dim=(2, 3)).unsqueeze(-1)
-        protos = torch.einsum('bnhw,bchw->bnc', masks, feats) / (
-            area + self.eps)
+        protos = mask_prototypes(feats, masks, self.eps)
         scores = torch.einsum('bnc,bchw->bnhw', protos,
                               self.query(feats)) * self.scale
         scores = scores.masked_fill(~valid[:, :, None, None], float('-inf'))

@@ -8,7 +8,23 @@ from typing import Tuple
 import torch
 import torch.nn.functional as F
 
-__all__ = ['label_map_to_masks', 'resize_masks']
+__all__ = ['label_map_to_masks', 'mask_prototypes', 'resize_masks']
+
+
+def mask_prototypes(feats: torch.Tensor, masks: torch.Tensor,
+                    eps: float = 1e-6) -> torch.Tensor:
+    """The masked average of the features under each mask (a prototype).
+
+    Args:
+        feats (Tensor): (B, C, H, W) features.
+        masks (Tensor): (B, N, H, W) masks at the features' size.
+        eps (float): Guards the division for empty masks. Defaults to 1e-6.
+
+    Returns:
+        Tensor: (B, N, C) prototypes (zero for empty masks).
+    """
+    area = masks.sum(dim=(2, 3)).unsqueeze(-1)
+    return torch.einsum('bnhw,bchw->bnc', masks, feats) / (area + eps)
 
 
 def resize_masks(masks: torch.Tensor, size: Tuple[int, int]) -> torch.Tensor:

@@ -75,7 +75,7 @@ def check_cascade(generator, pixel_loss, size=24):
     with torch.no_grad():  # identity at initialisation
         student = model.generator(data['inputs'])
         masks, valid = model.batch_masks(student, data['data_samples'])
-        assert torch.equal(model.forward_teacher(student, masks, valid)[0],
+        assert torch.equal(model.teacher(student, masks, valid)[0],
                            student)
     activate_teacher(model)
     losses = model(data['inputs'], data['data_samples'], mode='loss')
@@ -84,14 +84,14 @@ def check_cascade(generator, pixel_loss, size=24):
     }
     assert all(torch.isfinite(v) for v in losses.values())
     losses['loss_recon2'].backward()
-    for unit in [model.spf.input_unit, *model.spf.units]:
+    for unit in [model.teacher.spf.input_unit, *model.teacher.spf.units]:
         assert any(p.grad is not None and p.grad.abs().sum() > 0
                    for p in unit.parameters())
     assert all(p.grad is None for p in model.generator.parameters())
 
     model.eval()
     calls = []
-    model.teacher_generator.register_forward_hook(
+    model.teacher.network.register_forward_hook(
         lambda *args: calls.append(1))
     with torch.no_grad():
         out = model(data['inputs'], mode='tensor')

@@ -66,4 +66,4 @@ def test_configs_load_and_the_plus_student_is_the_stock_model(algo):
     assert type(model.generator) is type(stock_model.generator)
     assert count(model.generator) == count(stock_model.generator)
     assert type(model.pixel_loss).__name__ == expected['loss']
-    assert len(model.spf.units) == len(model.spf.fusion_points) > 0
+    assert len(model.teacher.spf.units) == len(model.teacher.spf.fusion_points) > 0

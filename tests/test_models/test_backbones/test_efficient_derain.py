@@ -94,7 +94,7 @@ def test_tiny_model_learns_a_fixed_batch():
 
 def test_runs_in_the_cascade():
     model = check_cascade(TINY, PAPER_LOSS)
-    assert model.spf.fusion_points == [
+    assert model.teacher.spf.fusion_points == [
         *(f'encoders.{i}' for i in range(5)),
         *(f'decoders.{i}' for i in range(3))
     ]

@@ -136,6 +136,6 @@ def test_tiny_model_learns_a_fixed_batch():
 
 def test_runs_in_the_cascade_with_the_stagewise_loss():
     model = check_cascade(TINY, dict(type='RCDNetLoss'))
-    assert model.spf.fusion_points == [
+    assert model.teacher.spf.fusion_points == [
         'init_net', 'background_nets.0', 'background_nets.1', 'refine_net'
     ]

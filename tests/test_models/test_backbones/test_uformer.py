@@ -154,7 +154,7 @@ def batch(model, size=32):
 
 def test_cascade_fuses_every_stage_and_trains_every_spf_unit():
     model = cascade()
-    assert model.spf.fusion_points == [
+    assert model.teacher.spf.fusion_points == [
         'input_proj', 'encoders.0', 'encoders.1', 'encoders.2', 'encoders.3',
         'bottleneck', 'decoders.0', 'decoders.1', 'decoders.2', 'decoders.3'
     ]
@@ -169,7 +169,7 @@ def test_cascade_fuses_every_stage_and_trains_every_spf_unit():
     }
     assert all(torch.isfinite(v) for v in losses.values())
     losses['loss_recon2'].backward()
-    for unit in [model.spf.input_unit, *model.spf.units]:
+    for unit in [model.teacher.spf.input_unit, *model.teacher.spf.units]:
         assert any(p.grad is not None and p.grad.abs().sum() > 0
                    for p in unit.parameters())
     assert all(p.grad is None for p in model.generator.parameters())
@@ -179,7 +179,7 @@ def test_cascade_predicts_with_ir1_only():
     model = cascade().eval()
     inputs, samples = batch(model, size=24)
     calls = []
-    model.teacher_generator.register_forward_hook(
+    model.teacher.network.register_forward_hook(
         lambda *args: calls.append(1))
     del samples.sam_mask  # with masks, predict also scores IR2
     with torch.no_grad():
@@ -199,9 +199,9 @@ def test_cascade_pads_masks_like_the_padded_input():
     student = model.generator(inputs)
     masks, valid = model.batch_masks(student, samples)
     seen = []
-    model.spf.units[0].register_forward_pre_hook(
+    model.teacher.spf.units[0].register_forward_pre_hook(
         lambda module, args: seen.append(args))
-    model.forward_teacher(student.detach(), masks, valid)
+    model.teacher(student.detach(), masks, valid)
     guide, feature, unit_masks, _ = seen[0]
     assert feature.shape[-2:] == guide.shape[-2:] == (32, 32)
     assert unit_masks.shape[-2:] == (32, 32)

@@ -63,4 +63,4 @@ def test_stock_and_distilled_configs_build_the_same_student(dataset):
     assert plus.generator.state_dict().keys() == \
         stock.generator.state_dict().keys()
     assert type(plus.pixel_loss) is type(stock.pixel_loss)
-    assert plus.spf.fusion_points == FUSED
+    assert plus.teacher.spf.fusion_points == FUSED

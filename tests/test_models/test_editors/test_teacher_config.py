@@ -6,7 +6,7 @@ import torch
 from mmagic.registry import MODELS
 
 from mmsamdistill.models.editors.teacher_config import (
-    SR_TEACHERS, infer_image_channels, is_upscaling, same_size_teacher,
+    SR_TEACHERS, infer_image_channels, same_size_teacher,
     teacher_size_error, upscale_factor)
 from mmsamdistill.models.necks.semantic_prior_fusion import \
     resolve_fusion_points
@@ -44,11 +44,11 @@ SR_GENERATORS = {
 @pytest.mark.parametrize('name', sorted(SR_GENERATORS))
 def test_sr_teacher_maps_hr_to_hr(name):
     cfg, scale = SR_GENERATORS[name]
-    assert is_upscaling(cfg) and upscale_factor(cfg) == scale
+    assert upscale_factor(cfg) == scale
     original = copy.deepcopy(cfg)
     teacher_cfg, message = same_size_teacher(cfg)
     assert cfg == original  # the generator's config is left alone
-    assert not is_upscaling(teacher_cfg)
+    assert upscale_factor(teacher_cfg) == 1
     assert 'HR -> HR' in message and f'x{scale}' in message
     assert 'teacher_generator' in message
     torch.manual_seed(0)
@@ -68,7 +68,7 @@ def test_teacher_of_a_restoration_generator_is_a_copy():
     assert teacher == nafnet and teacher is not nafnet
     assert 'copy of the generator (NAFNet)' in message
     swinir = dict(TINY_SWINIR, upscale=2, upsampler='')  # same-size head
-    assert not is_upscaling(swinir)
+    assert upscale_factor(swinir) == 1
     assert same_size_teacher(swinir)[0] == swinir
     # a generator that takes more channels than it outputs (Restormer on
     # dual-pixel pairs): IR2 takes IR1's output

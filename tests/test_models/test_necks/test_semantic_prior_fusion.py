@@ -97,3 +97,42 @@ def test_recorded_features_leave_no_hooks():
     assert len(features) == len(paths)
     network(torch.rand(1, 3, 32, 32))
     assert len(features) == len(paths)
+
+
+def test_spf_hooks_exist_only_during_its_forward():
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS['NAFNet']))
+    spf = SemanticPriorFusion(network, image_channels=3, num_masks=4)
+    for unit in [spf.input_unit, *spf.units]:
+        torch.nn.init.normal_(unit.proj.weight, std=0.1)
+    hooked = [m for m in network.modules() if m._forward_hooks]
+    assert not hooked  # the probe and the constructor leave none behind
+    image = torch.rand(1, 3, 32, 32)
+    masks = (torch.rand(1, 4, 32, 32) > 0.5).float()
+    valid = torch.ones(1, 4, dtype=torch.bool)
+    with torch.no_grad():
+        fused, features = spf(image, masks, valid)
+        bare = network(image)
+    assert not any(m._forward_hooks for m in network.modules())
+    assert len(features) == len(spf.fusion_points)
+    assert not torch.allclose(fused, bare)  # the units act inside forward
+    with torch.no_grad():  # and a bare call runs the network unfused
+        assert torch.equal(network(image), bare)
+
+
+def test_block_hooks_replace_outputs_in_their_layout():
+    from mmsamdistill.models.necks import block_hooks
+    network = MODELS.build(copy.deepcopy(TINY_GENERATORS['Uformer']))
+    paths = resolve_fusion_points(network, ['bottleneck'])
+    seen = []
+
+    def zero(path, feature):
+        seen.append((path, feature.dim()))
+        return torch.zeros_like(feature)
+
+    image = torch.rand(1, 3, 32, 32)
+    with torch.no_grad():
+        bare = network(image)
+        with block_hooks(network, paths, zero):
+            changed = network(image)
+    assert seen == [('bottleneck', 4)]  # tokens arrive as a (B, C, H, W) map
+    assert not torch.allclose(bare, changed)
