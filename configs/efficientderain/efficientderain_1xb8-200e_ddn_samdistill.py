@@ -1,7 +1,10 @@
 # Efficientderain+ of Table 1 on DDN (32.48 dB / 0.9323): the stock config
 # trained with the SAM-distillation framework; the student is the stock
 # model. IR2 is a copy with SPF units on its kernel-prediction U-Net.
-_base_ = ['./efficientderain_1xb8-200e_ddn.py', '../_base_/sam_distill.py']
+_base_ = [
+    './efficientderain_1xb8-200e_ddn.py',
+    '../_base_/sam_distill.py'
+]
 experiment_name = 'efficientderain_1xb8-200e_ddn_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
 

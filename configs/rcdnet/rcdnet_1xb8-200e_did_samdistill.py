@@ -2,7 +2,10 @@
 # with the SAM-distillation framework; the student is the stock model. IR2, a
 # copy with SPF units on its background proximal nets, is supervised by the
 # same stage-wise loss.
-_base_ = ['./rcdnet_1xb8-200e_did.py', '../_base_/sam_distill.py']
+_base_ = [
+    './rcdnet_1xb8-200e_did.py',
+    '../_base_/sam_distill.py'
+]
 experiment_name = 'rcdnet_1xb8-200e_did_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
 
