@@ -45,23 +45,12 @@ model = dict(
             start_iter=_base_.finetune_iters // 2,
             ramp_iters=_base_.finetune_iters // 10)))
 
-# The stock pipeline with the mask loaded after the ground truth and moved
-# by the same flips, transposes and crop (identical random draws, identical
-# batches).
-masks = ['img', 'gt', _base_.sam_mask_key]
-train_pipeline = [
-    dict(type='LoadImageFromFile', key='gt', channel_order='rgb'),
-    dict(type='LoadSAMMask', mask_root=mask_root,
-         image_root=f'{_base_.data_root}/train/gt', image_key='gt'),
-    dict(type='SynthesizeDegradation', kind=_base_.degradation),
-    dict(type='SetValues', dictionary=dict(scale=1)),
-    dict(type='Flip', keys=masks, flip_ratio=0.5, direction='horizontal'),
-    dict(type='Flip', keys=masks, flip_ratio=0.5, direction='vertical'),
-    dict(type='RandomTransposeHW', keys=masks, transpose_ratio=0.5),
-    dict(type='PairedRandomCropWithMasks', gt_patch_size=_base_.crop_size),
-    dict(type='PackInputs', data_keys=[_base_.sam_mask_key])
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+# The stock pipeline with the masks of the clean tiles loaded after the
+# ground truth and moved by the same flips, transposes and crop (identical
+# random draws, identical batches).
+train_dataloader = dict(dataset=dict(pipeline=[dict(
+    type='WithSAMMasks', pipeline=_base_.train_pipeline, mask_root=mask_root,
+    image_root=f'{_base_.data_root}/train/gt')]))
 
 
 # Val/test: the stock inputs plus masks, so the restorer also returns IR2's

@@ -5,8 +5,6 @@ _base_ = [
     './efficientderain_1xb8-200e_ddn.py',
     '../_base_/sam_distill.py'
 ]
-custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
-
 experiment_name = 'efficientderain_1xb8-200e_ddn_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
 

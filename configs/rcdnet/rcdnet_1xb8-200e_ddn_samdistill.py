@@ -6,8 +6,6 @@ _base_ = [
     './rcdnet_1xb8-200e_ddn.py',
     '../_base_/sam_distill.py'
 ]
-custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
-
 experiment_name = 'rcdnet_1xb8-200e_ddn_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
 

@@ -1,8 +1,9 @@
 # Uformer+ of Table 3: Uformer-B (see the stock config) trained with the
 # SAM-distillation framework; the student is the stock Uformer-B.
-_base_ = ['./uformer-b_1xb8-200e_gopro.py', '../_base_/sam_distill.py']
-custom_imports = dict(imports=['mmsamdistill'], allow_failed_imports=False)
-
+_base_ = [
+    './uformer-b_1xb8-200e_gopro.py',
+    '../_base_/sam_distill.py'
+]
 experiment_name = 'uformer-b_1xb8-200e_gopro_samdistill'
 work_dir = f'./work_dirs/{experiment_name}'
 

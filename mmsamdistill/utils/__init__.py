@@ -1,3 +1,4 @@
+from .config_types import type_name
 from .file_io import (STALE_AGE, claim_owner, disk_full_error,
                       dump_json_atomic, host_name, load_json_if_exists,
                       owner_is_dead, process_alive, release_claim_file,
@@ -18,5 +19,5 @@ __all__ = [
     'owner_is_dead', 'process_alive', 'release_claim_file',
     'remove_dead_temp_files', 'resolve_config_path',
     'setup_distributed_backend', 'stop_on_sigterm', 'temp_file_is_dead',
-    'try_claim_file', 'work_dir_lock', 'write_atomic'
+    'try_claim_file', 'type_name', 'work_dir_lock', 'write_atomic'
 ]

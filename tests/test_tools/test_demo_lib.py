@@ -207,9 +207,10 @@ def test_budget_and_data_overrides_find_the_pipeline_steps(tmp_path):
     assert not any('mask_root' in o for o in stock)
     distill = data_options(
         'configs/demo/nafnet_tiny_demo_rain_samdistill.py', data)
-    assert ('train_dataloader.dataset.pipeline.1.mask_root='
-            f'{tmp_path}/train/masks_slic') in distill
-    assert ('train_dataloader.dataset.pipeline.2.kind=blur') in distill
+    assert ('train_dataloader.dataset.pipeline.0.mask_root='
+            f'{tmp_path}/train/masks_slic') in distill  # WithSAMMasks
+    assert ('train_dataloader.dataset.pipeline.0.pipeline.1.kind=blur'
+            ) in distill
     # test loader 0: masks of the degraded input; loader 1: of the GT
     assert ('test_dataloader.0.dataset.pipeline.2.mask_root='
             f'{tmp_path}/test/masks_slic_lq_blur') in distill
@@ -217,6 +218,14 @@ def test_budget_and_data_overrides_find_the_pipeline_steps(tmp_path):
             f'{tmp_path}/test/masks_slic_gt') in distill
     assert ('val_dataloader.dataset.pipeline.2.image_root='
             f'{tmp_path}/test/lq_blur') in distill
+    # the overrides reach the transforms WithSAMMasks wraps
+    from mmengine import Config
+    cfg = Config.fromfile(
+        osp.join(REPO, 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'))
+    cfg.merge_from_dict(dict(o.split('=', 1) for o in distill))
+    wrapper = cfg.train_dataloader.dataset.pipeline[0]
+    assert wrapper.pipeline[1].kind == 'blur'
+    assert wrapper.mask_root == f'{tmp_path}/train/masks_slic'
 
 
 def test_every_ablation_row_builds_a_model():

@@ -13,10 +13,14 @@ packs them, so a child config needs no knowledge of the stock pipeline::
 configs (for pure-Python configs, or to print what the wrapper runs).
 """
 import copy
-from typing import Dict, Iterable, List, Optional, Sequence, Union
+from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
 from mmagic.registry import TRANSFORMS
 from mmcv.transforms import BaseTransform
+
+from ...utils import type_name
+
+__all__ = ['WithSAMMasks', 'add_sam_masks']
 
 # One random draw (or none) for all their ``keys``, no interpolation: the
 # mask key is added to ``keys``.
@@ -44,13 +48,8 @@ UNSUPPORTED = {
 }
 # mmcv wrappers whose inner transforms are converted the same way.
 WRAPPERS = ('RandomApply', 'RandomChoice', 'Compose')
-
-
-def _type(cfg: dict) -> str:
-    kind = cfg.get('type')
-    if isinstance(kind, type):
-        return kind.__name__
-    return str(kind).split('.')[-1]
+_DOES_NOT_KNOW = ('WithSAMMasks does not know whether it moves pixels or '
+                 'changes their values only')
 
 
 def _key_list(value) -> List[str]:
@@ -76,15 +75,59 @@ def _with_key(keys, key: str) -> list:
 
 
 class _Converter:
-    """Applies the edit; its settings are those of :func:`add_sam_masks`."""
+    """Applies the edit; its settings are those of :func:`add_sam_masks`.
 
-    def __init__(self, key: str, gt_key: str, lq_key: str,
-                 geometric: Sequence[str], photometric: Sequence[str]):
+    Two tables say how a transform config is converted, by type: ``always``
+    whatever keys it names, ``if_gt`` only when it names the gt (others are
+    left as they are). A transform that names the gt and is in neither
+    cannot be followed.
+    """
+
+    def __init__(self, key: str, gt_key: str, geometric: Sequence[str],
+                 photometric: Sequence[str]):
         self.key = key
         self.gt_key = gt_key
-        self.lq_key = lq_key
         self.geometric = tuple(geometric)
         self.photometric = tuple(photometric)
+        self.always: Dict[str, Callable[[dict], List[dict]]] = {
+            'PairedRandomCrop': self.crop_with_masks,
+            'PairedRandomCropWithMasks': self.crop_with_masks,
+            'PackInputs': self.pack,
+            **dict.fromkeys(WRAPPERS, self.wrapper),
+        }
+        self.if_gt: Dict[str, Callable[[dict], List[dict]]] = {
+            **dict.fromkeys(SHARED_DRAW, self.add_key),
+            'Crop': self.centre_crop,
+            'ModCrop': self.repeat,
+            'CropLike': self.crop_like,
+            'Resize': self.resize,
+        }
+
+    def convert(self, cfg: dict) -> List[dict]:
+        """The transform configs that replace ``cfg``."""
+        if not isinstance(cfg, dict):
+            raise TypeError(
+                'WithSAMMasks takes the pipeline as transform configs '
+                f'(dicts), got {type(cfg).__name__}: {cfg!r}')
+        cfg = copy.deepcopy(cfg)
+        kind = type_name(cfg)
+        # the caller's declarations come first, photometric before geometric
+        if kind in self.photometric or (kind in PHOTOMETRIC
+                                        and kind not in self.geometric):
+            return [cfg]
+        if kind in self.geometric:
+            return self.declared_geometric(cfg)
+        if kind in self.always:
+            return self.always[kind](cfg)
+        if self.gt_key not in _touched_keys(cfg):
+            return [cfg]
+        return self.if_gt.get(kind, self.cannot_follow)(cfg)
+
+    def convert_list(self, pipeline: Iterable[dict]) -> List[dict]:
+        out: List[dict] = []
+        for cfg in pipeline:
+            out += self.convert(cfg)
+        return out
 
     def error(self, kind: str, why: str) -> ValueError:
         return ValueError(
@@ -95,64 +138,42 @@ class _Converter:
             "is added to its keys) or photometric=['"
             f"{kind}'] (left as is) to WithSAMMasks / add_sam_masks.")
 
-    def convert(self, cfg: dict) -> List[dict]:
-        """The transform configs that replace ``cfg``."""
-        if not isinstance(cfg, dict):
-            raise TypeError(
-                'WithSAMMasks takes the pipeline as transform configs '
-                f'(dicts), got {type(cfg).__name__}: {cfg!r}')
-        cfg = copy.deepcopy(cfg)
-        kind = _type(cfg)
-        touched = self.gt_key in _touched_keys(cfg)
-        if kind in self.photometric or (kind in PHOTOMETRIC
-                                        and kind not in self.geometric):
-            return [cfg]
-        if kind in self.geometric or (kind in SHARED_DRAW and touched):
-            if 'keys' in cfg or kind in SHARED_DRAW:
-                cfg['keys'] = _with_key(cfg.get('keys', []), self.key)
-            elif 'key' in cfg:
-                return [cfg, dict(cfg, key=self.key)]
-            else:
-                raise ValueError(
-                    f"WithSAMMasks: {kind} in geometric=[...] has no 'keys' "
-                    "or 'key' argument to add the mask key to")
-            return [cfg]
-        if kind in ('PairedRandomCrop', 'PairedRandomCropWithMasks'):
-            cfg['type'] = 'PairedRandomCropWithMasks'
-            cfg['extra_keys'] = _with_key(cfg.get('extra_keys', []),
-                                          self.key)
-            return [cfg]
-        if kind == 'PackInputs':
-            cfg['data_keys'] = _with_key(cfg.get('data_keys', []), self.key)
-            return [cfg]
-        if kind in WRAPPERS:
-            return [self.convert_wrapper(cfg)]
-        if not touched:
-            return [cfg]
-        if kind == 'Crop' and not cfg.get('random_crop', True):
-            cfg['keys'] = _with_key(cfg['keys'], self.key)
-            return [cfg]
-        if kind == 'ModCrop':
-            return [cfg, dict(cfg, key=self.key)]
-        if kind == 'CropLike' and cfg.get('target_key') == self.gt_key:
-            return [cfg, dict(cfg, target_key=self.key)]
-        if kind == 'Resize':
-            if cfg.get('output_keys') and cfg['output_keys'] != cfg['keys']:
-                raise self.error(kind, 'writes to other output_keys')
-            # deterministic: the same resize, nearest, keeps labels intact
-            return [
-                cfg,
-                dict(cfg, keys=[self.key], output_keys=[self.key],
-                     interpolation='nearest')
-            ]
-        if kind in UNSUPPORTED:
-            raise self.error(kind, UNSUPPORTED[kind])
-        raise self.error(kind, 'WithSAMMasks does not know whether it moves '
-                         'pixels or changes their values only')
+    def cannot_follow(self, cfg: dict) -> List[dict]:
+        kind = type_name(cfg)
+        raise self.error(kind, UNSUPPORTED.get(kind, _DOES_NOT_KNOW))
 
-    def convert_wrapper(self, cfg: dict) -> dict:
+    # -- the conversions --
+    def add_key(self, cfg: dict) -> List[dict]:
+        """One draw for all its keys: the masks join them."""
+        cfg['keys'] = _with_key(cfg.get('keys', []), self.key)
+        return [cfg]
+
+    def repeat(self, cfg: dict) -> List[dict]:
+        """Deterministic on one key: the same again on the masks."""
+        return [cfg, dict(cfg, key=self.key)]
+
+    def declared_geometric(self, cfg: dict) -> List[dict]:
+        if 'keys' in cfg or type_name(cfg) in SHARED_DRAW:
+            return self.add_key(cfg)
+        if 'key' in cfg:
+            return self.repeat(cfg)
+        raise ValueError(
+            f'WithSAMMasks: {type_name(cfg)} in geometric=[...] has no '
+            "'keys' or 'key' argument to add the mask key to")
+
+    def crop_with_masks(self, cfg: dict) -> List[dict]:
+        """Same arguments; the crop cuts the masks from its own draw."""
+        cfg['type'] = 'PairedRandomCropWithMasks'
+        cfg['extra_keys'] = _with_key(cfg.get('extra_keys', []), self.key)
+        return [cfg]
+
+    def pack(self, cfg: dict) -> List[dict]:
+        cfg['data_keys'] = _with_key(cfg.get('data_keys', []), self.key)
+        return [cfg]
+
+    def wrapper(self, cfg: dict) -> List[dict]:
         transforms = cfg.get('transforms', [])
-        if _type(cfg) == 'RandomChoice':
+        if type_name(cfg) == 'RandomChoice':  # a list of alternatives
             cfg['transforms'] = [
                 self.convert_list(t if isinstance(t, list) else [t])
                 for t in transforms
@@ -160,20 +181,60 @@ class _Converter:
         else:
             cfg['transforms'] = self.convert_list(
                 transforms if isinstance(transforms, list) else [transforms])
-        return cfg
+        return [cfg]
 
-    def convert_list(self, pipeline: Iterable[dict]) -> List[dict]:
-        out: List[dict] = []
-        for cfg in pipeline:
-            out += self.convert(cfg)
-        return out
+    def centre_crop(self, cfg: dict) -> List[dict]:
+        if cfg.get('random_crop', True):
+            return self.cannot_follow(cfg)
+        return self.add_key(cfg)
+
+    def crop_like(self, cfg: dict) -> List[dict]:
+        if cfg.get('target_key') != self.gt_key:
+            return self.cannot_follow(cfg)
+        return [cfg, dict(cfg, target_key=self.key)]
+
+    def resize(self, cfg: dict) -> List[dict]:
+        if cfg.get('output_keys') and cfg['output_keys'] != cfg['keys']:
+            raise self.error('Resize', 'writes to other output_keys')
+        # deterministic: the same resize, nearest, keeps labels intact
+        return [
+            cfg,
+            dict(cfg, keys=[self.key], output_keys=[self.key],
+                 interpolation='nearest')
+        ]
+
+
+def _mask_load_index(pipeline: Sequence[dict], key: str,
+                     image_key: str) -> int:
+    """The index of the transform after which the masks are loaded (the
+    load of ``image_key``), once ``pipeline`` is checked to take them."""
+    for cfg in pipeline:
+        if isinstance(cfg, dict) and key in _touched_keys(cfg) and type_name(
+                cfg) in ('LoadSAMMask', 'GenerateCoordinateMap'):
+            raise ValueError(
+                f'The pipeline already adds {key!r} ({type_name(cfg)}); give '
+                'WithSAMMasks the stock pipeline, without mask transforms')
+    configs = [cfg for cfg in pipeline if isinstance(cfg, dict)]
+    loads = [
+        i for i, cfg in enumerate(pipeline)
+        if isinstance(cfg, dict) and type_name(cfg) == 'LoadImageFromFile'
+        and cfg.get('key', 'img') == image_key
+    ]
+    if not loads:
+        raise ValueError(
+            f"WithSAMMasks found no LoadImageFromFile(key='{image_key}') in "
+            'the pipeline, so it does not know where to load the masks; '
+            f'transforms: {[type_name(cfg) for cfg in configs]}')
+    if not any(type_name(cfg) == 'PackInputs' for cfg in configs):
+        raise ValueError('WithSAMMasks found no PackInputs in the pipeline '
+                         'to pack the masks with')
+    return loads[0]
 
 
 def add_sam_masks(pipeline: Sequence[dict],
                   key: str = 'sam_mask',
                   image_key: str = 'gt',
                   gt_key: str = 'gt',
-                  lq_key: str = 'img',
                   loader: Optional[dict] = None,
                   geometric: Sequence[str] = (),
                   photometric: Sequence[str] = (),
@@ -205,7 +266,6 @@ def add_sam_masks(pipeline: Sequence[dict],
         image_key (str): The image the masks were computed on; they are
             loaded right after it. Defaults to ``'gt'``.
         gt_key (str): The ground truth's key. Defaults to ``'gt'``.
-        lq_key (str): The degraded image's key. Defaults to ``'img'``.
         loader (dict, optional): Another transform that adds ``key`` (e.g.
             ``dict(type='GenerateCoordinateMap', key='coords')`` for online
             masks); ``load_args`` then must be empty.
@@ -226,32 +286,12 @@ def add_sam_masks(pipeline: Sequence[dict],
     elif load_args:
         raise TypeError(f'LoadSAMMask arguments {sorted(load_args)} given '
                         'with another loader')
-    for cfg in pipeline:
-        if isinstance(cfg, dict) and key in _touched_keys(cfg) and _type(
-                cfg) in ('LoadSAMMask', 'GenerateCoordinateMap'):
-            raise ValueError(
-                f'The pipeline already adds {key!r} ({_type(cfg)}); give '
-                'WithSAMMasks the stock pipeline, without mask transforms')
-    loads = [
-        i for i, cfg in enumerate(pipeline)
-        if isinstance(cfg, dict) and _type(cfg) == 'LoadImageFromFile'
-        and cfg.get('key', 'img') == image_key
-    ]
-    if not loads:
-        raise ValueError(
-            f"WithSAMMasks found no LoadImageFromFile(key='{image_key}') in "
-            'the pipeline, so it does not know where to load the masks; '
-            'transforms: '
-            f'{[_type(c) for c in pipeline if isinstance(c, dict)]}')
-    if not any(isinstance(c, dict) and _type(c) == 'PackInputs'
-               for c in pipeline):
-        raise ValueError('WithSAMMasks found no PackInputs in the pipeline '
-                         'to pack the masks with')
-    converter = _Converter(key, gt_key, lq_key, geometric, photometric)
+    load_at = _mask_load_index(pipeline, key, image_key)
+    converter = _Converter(key, gt_key, geometric, photometric)
     out: List[dict] = []
     for index, cfg in enumerate(pipeline):
         out += converter.convert(cfg)
-        if index == loads[0]:
+        if index == load_at:
             out.append(copy.deepcopy(loader))
     return out
 
@@ -268,6 +308,10 @@ class WithSAMMasks(BaseTransform):
         **kwargs: Arguments of :func:`add_sam_masks` (``key``,
             ``image_key``, ``geometric``, ...) and of ``LoadSAMMask``
             (``mask_root``, ``on_missing``, ...).
+
+    Attributes:
+        pipeline (list[dict]): The configs of the transforms it runs (the
+            stock pipeline with the masks added), e.g. to print them.
     """
 
     def __init__(self, pipeline: Sequence[dict], **kwargs) -> None:
@@ -287,16 +331,3 @@ class WithSAMMasks(BaseTransform):
         inner = ',\n    '.join(repr(t) for t in self.transforms)
         return f'{self.__class__.__name__}([\n    {inner}])'
 
-
-def expanded_pipeline(pipeline: Sequence[Union[dict, BaseTransform]]
-                      ) -> List[dict]:
-    """A dataset pipeline's configs with ``WithSAMMasks`` expanded (for
-    printing and for error messages)."""
-    out: List[dict] = []
-    for cfg in pipeline:
-        if isinstance(cfg, dict) and _type(cfg) == 'WithSAMMasks':
-            args = {k: v for k, v in cfg.items() if k != 'type'}
-            out += add_sam_masks(args.pop('pipeline'), **args)
-        else:
-            out.append(cfg)
-    return out

@@ -12,7 +12,6 @@ from mmengine.config import Config
 from mmsamdistill.datasets import write_label_map, write_sidecar
 from mmsamdistill.datasets.label_map_io import dataset_folder
 from mmsamdistill.datasets.transforms import add_sam_masks
-from mmsamdistill.datasets.transforms.with_sam_masks import expanded_pipeline
 from mmsamdistill.utils import resolve_config_path
 
 NAFNET = 'mmagic::nafnet/nafnet_c64eb11128mb1db1111_8xb8-lr1e-3-400k_gopro.py'
@@ -200,11 +199,38 @@ def test_crop_draws_its_own_window(monkeypatch):
                                                     left:left + 16])
 
 
-def test_expanded_pipeline_of_the_paper_bases():
+def test_the_paper_bases_run_the_converted_pipeline():
     from tests.helpers import REPO
     cfg = Config.fromfile(
         osp.join(REPO, 'configs/_base_/datasets/gopro.py'))
-    types = [t['type'] for t in expanded_pipeline(cfg.sam_train_pipeline)]
+    wrapper = TRANSFORMS.build(cfg.sam_train_pipeline[0])
+    types = [t['type'] for t in wrapper.pipeline]
     assert types[2] == 'LoadSAMMask' and 'PairedRandomCropWithMasks' in types
-    assert expanded_pipeline(cfg.sam_train_pipeline)[4]['gt_patch_size'] == \
-        256
+    assert wrapper.pipeline[4]['gt_patch_size'] == 256
+    assert [type(t).__name__ for t in wrapper.transforms] == types
+
+
+def test_declared_and_scoped_transforms_follow_the_table():
+    # a declared transform with one `key` is repeated on the masks
+    out = add_sam_masks(LOAD + [dict(type='MyPad', key='gt')] + PACK,
+                        geometric=['MyPad'])
+    assert out[3:5] == [dict(type='MyPad', key='gt'),
+                        dict(type='MyPad', key='sam_mask')]
+    with pytest.raises(ValueError, match="no 'keys' or 'key'"):
+        add_sam_masks(LOAD + [dict(type='MyPad', gt_key='gt')] + PACK,
+                      geometric=['MyPad'])
+    # scoped names and classes are looked up by their registered name
+    out = add_sam_masks(LOAD + [dict(type='mmagic.Flip', keys=['gt'])] +
+                        [dict(type=TRANSFORMS.get('PackInputs'))])
+    assert out[3]['keys'] == ['gt', 'sam_mask']
+    assert out[4]['data_keys'] == ['sam_mask']
+    # CropLike follows a crop of the gt only
+    like = dict(type='CropLike', target_key='gt', reference_key='img')
+    assert add_sam_masks(LOAD + [like] + PACK)[4] == dict(
+        like, target_key='sam_mask')
+    with pytest.raises(ValueError, match='does not know'):
+        add_sam_masks(LOAD + [dict(like, target_key='img',
+                                   reference_key='gt')] + PACK)
+    with pytest.raises(ValueError, match='output_keys'):
+        add_sam_masks(LOAD + [dict(type='Resize', keys=['gt'],
+                                   output_keys=['gt_small'])] + PACK)

@@ -7,10 +7,9 @@ six (full-size builds are the slow part on CPU).
 import os.path as osp
 
 import pytest
-from mmagic.registry import MODELS
+from mmagic.registry import MODELS, TRANSFORMS
 from mmengine import Config
 
-from mmsamdistill.datasets.transforms.with_sam_masks import expanded_pipeline
 from mmsamdistill.models import CascadeDistillRestorer
 from tests.helpers import REPO
 
@@ -47,8 +46,8 @@ def test_configs_load_and_the_plus_student_is_the_stock_model(algo):
     assert all(cfg.model == stock[0].model for cfg in stock)
     assert all(cfg.model == plus[0].model for cfg in plus)
     for cfg in plus:
-        pipeline = [t['type'] for t in expanded_pipeline(
-            cfg.train_dataloader.dataset.pipeline)]
+        wrapper, = cfg.train_dataloader.dataset.pipeline
+        pipeline = [t['type'] for t in TRANSFORMS.build(wrapper).pipeline]
         assert 'LoadSAMMask' in pipeline
         assert 'PairedRandomCropWithMasks' in pipeline
 

@@ -117,13 +117,23 @@ def _loaders(cfg: Config, key: str):
     return [(key, loaders)]
 
 
+def _steps(pipeline, key: str):
+    """(option key, transform) of each transform of ``pipeline``, those that
+    a ``WithSAMMasks`` wraps included."""
+    for i, step in enumerate(pipeline):
+        yield f'{key}.{i}', step
+        if step.type == 'WithSAMMasks':
+            yield from _steps(step.pipeline, f'{key}.{i}.pipeline')
+
+
 def data_options(config: str, data: DemoData) -> List[str]:
     """``--cfg-options`` that point a demo config at ``data``.
 
     The degradation of ``SynthesizeDegradation``, the data roots, the test
-    inputs and every ``LoadSAMMask`` (train: the clean tiles' masks; test:
-    the masks of the image it names, LQ or GT) are located in the config's
-    pipelines, so inserting transforms does not break the overrides.
+    inputs and every ``LoadSAMMask`` or ``WithSAMMasks`` (train: the clean
+    tiles' masks; test: the masks of the image it names, LQ or GT) are
+    located in the config's pipelines (inside ``WithSAMMasks`` too), so
+    inserting transforms does not break the overrides.
 
     Args:
         config (str): A config of ``configs/demo``.
@@ -136,21 +146,21 @@ def data_options(config: str, data: DemoData) -> List[str]:
     options = []
     for prefix, loader in _loaders(cfg, 'train_dataloader'):
         options.append(f'{prefix}.dataset.data_root={data.root}/train')
-        for i, step in enumerate(loader.dataset.pipeline):
-            key = f'{prefix}.dataset.pipeline.{i}'
+        for key, step in _steps(loader.dataset.pipeline,
+                                f'{prefix}.dataset.pipeline'):
             if step.type == 'SynthesizeDegradation':
                 options.append(f'{key}.kind={data.degradation}')
-            elif step.type == 'LoadSAMMask':
+            elif step.type in ('LoadSAMMask', 'WithSAMMasks'):
                 options += [f'{key}.mask_root={data.train_masks}',
                             f'{key}.image_root={data.train_gt}']
     for prefix, loader in (_loaders(cfg, 'val_dataloader') +
                            _loaders(cfg, 'test_dataloader')):
         options += [f'{prefix}.dataset.data_root={data.root}/test',
                     f'{prefix}.dataset.data_prefix.img={data.test_lq_name}']
-        for i, step in enumerate(loader.dataset.get('pipeline', [])):
-            if step.type != 'LoadSAMMask':
+        for key, step in _steps(loader.dataset.get('pipeline', []),
+                                f'{prefix}.dataset.pipeline'):
+            if step.type not in ('LoadSAMMask', 'WithSAMMasks'):
                 continue
-            key = f'{prefix}.dataset.pipeline.{i}'
             if step.get('image_key', 'gt') == 'img':
                 options += [f'{key}.mask_root={data.test_lq_masks}',
                             f'{key}.image_root={data.test_lq}']
