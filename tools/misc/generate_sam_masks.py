@@ -46,7 +46,7 @@ from mmengine.config import Config, DictAction
 from mmsamdistill.datasets import generate_mask_cache, list_images
 from mmsamdistill.datasets.label_map_io import DEFAULT_MASK_ROOT
 from mmsamdistill.utils import (exit_code, filter_third_party_warnings,
-                                resolve_config_path, stop_on_sigterm)
+                                resolve_config_path, stop_on_sigterm, type_name)
 
 GENERATORS = dict(
     sam='SAMMaskGenerator',
@@ -87,7 +87,7 @@ def parse_args() -> argparse.Namespace:
 def config_mask_root(pipeline) -> str:
     """The mask root a train pipeline's LoadSAMMask / WithSAMMasks reads."""
     for transform in pipeline or []:
-        kind = str(transform.get('type', '')).split('.')[-1]
+        kind = type_name(transform)
         if kind in ('LoadSAMMask', 'WithSAMMasks'):
             return transform.get('mask_root') or DEFAULT_MASK_ROOT
         if kind in ('RandomApply', 'RandomChoice', 'Compose'):

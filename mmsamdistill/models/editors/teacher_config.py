@@ -18,6 +18,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 from mmagic.registry import MODELS
 
+from ...utils import type_name
+
 # Argument names under which MMagic's (and our) generators take the number of
 # input image channels, in the order they are looked up.
 CHANNEL_ARGS = ('in_channels', 'in_chans', 'inp_channels', 'img_channels',
@@ -29,14 +31,6 @@ SCALE_ARGS = ('upscale_factor', 'upscale', 'scale')
 # SwinIR's reconstruction modules that upscale; '' is the same-size
 # (denoising / JPEG) head whatever ``upscale`` says.
 SWINIR_UPSAMPLERS = ('pixelshuffle', 'pixelshuffledirect', 'nearest+conv')
-
-def generator_type(cfg: dict) -> str:
-    """The registered name of a generator config's ``type`` (no scope)."""
-    kind = cfg.get('type')
-    if isinstance(kind, type):
-        return kind.__name__
-    return str(kind).split('.')[-1]
-
 
 def _defaults(cfg: dict) -> Dict[str, Any]:
     """The constructor defaults of the generator's class ({} if unknown)."""
@@ -77,7 +71,7 @@ def upscale_factor(generator_cfg: dict) -> int:
     Returns:
         int: The scale; 1 for restoration generators.
     """
-    if generator_type(generator_cfg) == 'SwinIRNet':
+    if type_name(generator_cfg) == 'SwinIRNet':
         _, upsampler = _arg(generator_cfg, ['upsampler'])
         if upsampler not in SWINIR_UPSAMPLERS:
             return 1
@@ -130,7 +124,7 @@ def _edsr_trunk(cfg: dict, blocks_arg: str = 'num_blocks') -> Tuple[dict, str]:
     return teacher, (
         f'EDSRNet at upscale_factor=1 with its mid_channels/num_blocks '
         f'({teacher["mid_channels"]}/{teacher["num_blocks"]}): '
-        f'{generator_type(cfg)} cannot be built at scale 1')
+        f'{type_name(cfg)} cannot be built at scale 1')
 
 
 # How each MMagic super-resolution generator becomes a same-size teacher.
@@ -156,7 +150,7 @@ def _channel_counts(
     if not isinstance(in_channels, int):
         in_name, in_channels = None, None
         _, seq = _arg(cfg, ['channels'])
-        if generator_type(cfg) == 'SRCNNNet' and isinstance(
+        if type_name(cfg) == 'SRCNNNet' and isinstance(
                 seq, (list, tuple)) and seq:
             in_name, in_channels = 'channels[0]', int(seq[0])
     out_name, out_channels = _arg(cfg, OUT_CHANNEL_ARGS)
@@ -191,7 +185,7 @@ def same_size_teacher(generator_cfg: dict) -> Tuple[dict, str]:
         ValueError: For an upscaling generator this module has no rule for;
             the message says to set ``model.teacher_generator``.
     """
-    kind = generator_type(generator_cfg)
+    kind = type_name(generator_cfg)
     scale = upscale_factor(generator_cfg)
     if scale == 1:
         teacher = copy.deepcopy(generator_cfg)
@@ -240,7 +234,7 @@ def infer_image_channels(generator_cfg: dict,
     Raises:
         ValueError: When the two disagree, naming both settings.
     """
-    kind = generator_type(generator_cfg)
+    kind = type_name(generator_cfg)
     in_name, in_channels, out_name, out_channels = _channel_counts(
         generator_cfg)
     name, channels = ((out_name, out_channels) if out_channels is not None
