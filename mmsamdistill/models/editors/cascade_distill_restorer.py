@@ -203,7 +203,9 @@ class CascadeDistillRestorer(BaseEditModel):
             key[len(student):]: value
             for key, value in state_dict.items() if key.startswith(student)
         })
-        state_dict.update({teacher + key: value for key, value in state.items()})
+        state_dict.update(
+            {teacher + key: value
+             for key, value in state.items()})
         print_log(message, 'current')
 
     # ----------------------------------------------------------- helpers

@@ -68,9 +68,9 @@ class DistillWeights(nn.Module):
         self.grad_fraction = dict(grad_fraction or {})
         unknown = set(self.grad_fraction) - set(DISTILL_TERMS)
         if unknown:
-            raise ValueError(
-                f'distill_weights.grad_fraction has unknown terms '
-                f'{sorted(unknown)}; use {", ".join(map(repr, DISTILL_TERMS))}')
+            known = ', '.join(map(repr, DISTILL_TERMS))
+            raise ValueError(f'distill_weights.grad_fraction has unknown '
+                             f'terms {sorted(unknown)}; use {known}')
         for name, fraction in self.grad_fraction.items():
             if fraction is not None and fraction < 0:
                 raise ValueError(f'grad_fraction.{name} must be >= 0, got '

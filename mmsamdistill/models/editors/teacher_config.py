@@ -2,8 +2,8 @@
 
 ``CascadeDistillRestorer`` calls these when the config leaves them unset:
 
-* :func:`same_size_teacher` -- IR2 maps HR -> HR (a same-size network, never a second upscaler): for a
-  restoration generator (same size in and out) a copy of it; for an
+* :func:`same_size_teacher` -- IR2 maps HR -> HR (a same-size network,
+  never a second upscaler): for a restoration generator (same size in and out) a copy of it; for an
   upscaling one the same architecture at scale 1 where the generator
   supports it, otherwise a documented same-size generator (the table
   ``SR_TEACHERS`` below). The message it returns says what was chosen.
