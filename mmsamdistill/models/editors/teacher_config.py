@@ -3,10 +3,10 @@
 ``CascadeDistillRestorer`` calls these when the config leaves them unset:
 
 * :func:`same_size_teacher` -- IR2 maps HR -> HR (a same-size network,
-  never a second upscaler): for a restoration generator (same size in and out) a copy of it; for an
-  upscaling one the same architecture at scale 1 where the generator
-  supports it, otherwise a documented same-size generator (the table
-  ``SR_TEACHERS`` below). The message it returns says what was chosen.
+  never a second upscaler): for a restoration generator (same size in and
+  out) a copy of it; for an upscaling one the same architecture at scale 1
+  where the generator supports it, otherwise a documented same-size
+  generator (the table ``SR_TEACHERS`` below). The message it returns says what was chosen.
 * :func:`infer_image_channels` -- the generator's input channels, checked
   against the preprocessor's ``mean``/``std``.
 * :func:`teacher_size_error` -- the text of the error raised when IR2's
