@@ -18,16 +18,15 @@ Usage:
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'demo'))  # demo_lib
+# before mmsamdistill: it imports MMagic's models with their third-party
+# deprecation warnings hidden
+from mmsamdistill_demo import run_paired_seed, t_interval
+from mmsamdistill_demo.cli import (add_common_arguments, data_from_args,
+                                   regime_from_args)
 
-from demo_lib import run_paired_seed, t_interval  # noqa: E402
-from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
-                          regime_from_args)
-from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
+from mmsamdistill.utils import dump_json_atomic, write_atomic
 
 
 def parse_args() -> argparse.Namespace:
