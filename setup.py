@@ -13,6 +13,11 @@ HERE = osp.dirname(osp.abspath(__file__))
 # What `mim` and mmengine's `mmsamdistill::` config lookup read from the
 # installed package (mmsamdistill/.mim/), as MMagic and MMDetection ship them.
 MIM_FILES = ('configs', 'tools', 'weights', 'model-index.yml')
+# The plumbing of the demo and the analysis tools: a package of its own,
+# kept with the tools (it runs them), so that the scripts and the tests
+# import it like the library instead of editing ``sys.path``.
+DEMO_PACKAGE = 'mmsamdistill_demo'
+DEMO_SOURCE = 'tools/demo/mmsamdistill_demo'
 
 
 def read_requirements(name: str) -> list:
@@ -77,7 +82,9 @@ setup(
     long_description=open(osp.join(HERE, 'README.md'), encoding='utf-8').read(),
     long_description_content_type='text/markdown',
     license='Apache License 2.0',
-    packages=find_packages(exclude=('configs', 'tools', 'tests')),
+    packages=find_packages(include=('mmsamdistill', 'mmsamdistill.*')) +
+    [DEMO_PACKAGE],
+    package_dir={DEMO_PACKAGE: DEMO_SOURCE},
     include_package_data=True,
     python_requires='>=3.9',
     install_requires=read_requirements('runtime.txt') +

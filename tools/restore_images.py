@@ -26,9 +26,7 @@ nearest) left of the restoration.
 """
 import argparse
 import glob
-import os
 import os.path as osp
-import sys
 import time
 import warnings
 from typing import List, Tuple
@@ -36,16 +34,13 @@ from typing import List, Tuple
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), 'demo'))
-
 # MMagic's imports print third-party deprecations; main() drops just those
 with warnings.catch_warnings(record=True) as _import_warnings:
     warnings.simplefilter('always')
     import mmsamdistill  # noqa: F401  registers components, ckpt loader
-    from demo_lib.restoration_grid import save_restoration_grid
     from mmengine import Config
     from mmengine.registry import init_default_scope
-    from mmsamdistill.apis import StudentRestorer
+    from mmsamdistill.apis import StudentRestorer, save_restoration_grid
 from mmsamdistill.utils import (filter_third_party_warnings,  # noqa: E402
                                 resolve_config_path, write_atomic)
 

@@ -3,9 +3,9 @@ from .checkpoint_keys_hook import (CheckpointKeysHook, CheckpointMismatchError,
                                    checkpoint_mismatches)
 from .checkpoint_loading import (MMENGINE_SAFE_GLOBALS,
                                  CheckpointRefusedError, checkpoint_path,
-                                 fetch_remote, hub_cache_path_of,
-                                 is_load_failure, load_checkpoint_file,
-                                 load_state_dict_file, refusal_message)
+                                 fetch_remote, is_load_failure,
+                                 load_checkpoint_file, load_state_dict_file,
+                                 refusal_message)
 from .data_check_hook import DataCheckHook
 from .dump_test_metrics_hook import DumpTestMetricsHook
 from .load_from_check_hook import PARTIAL_LOAD_SWITCH, LoadFromCheckHook
@@ -19,7 +19,6 @@ __all__ = [
     'DumpTestMetricsHook', 'LoadFromCheckHook', 'MMENGINE_SAFE_GLOBALS',
     'NonFiniteCheckHook', 'NonFiniteLossError', 'PARTIAL_LOAD_SWITCH',
     'ResumeCheckHook', 'ResumeMismatchError', 'checkpoint_mismatches',
-    'checkpoint_path', 'config_changes', 'fetch_remote', 'hub_cache_path_of',
-    'is_load_failure', 'load_checkpoint_file', 'load_state_dict_file',
-    'refusal_message'
+    'checkpoint_path', 'config_changes', 'fetch_remote', 'is_load_failure',
+    'load_checkpoint_file', 'load_state_dict_file', 'refusal_message'
 ]

@@ -1,6 +1,6 @@
 """Fail a test run whose checkpoint does not fit the model it tests."""
 import re
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 from mmagic.registry import HOOKS
 from mmengine.hooks import Hook
@@ -73,13 +73,28 @@ class CheckpointKeysHook(Hook):
     def __init__(self, prefixes: Sequence[str] = ('generator.', )) -> None:
         self.prefixes = tuple(prefixes)
 
-    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+    def compare(self, runner,
+                checkpoint: dict) -> Tuple[Dict, Dict, List[str]]:
+        """The runner's model's weights against a loaded checkpoint's.
+
+        Args:
+            runner (Runner): The runner whose model was loaded.
+            checkpoint (dict): The loaded checkpoint.
+
+        Returns:
+            tuple[dict, dict, list[str]]: The model's state dict, the
+            checkpoint's (``module.`` stripped), and their differences under
+            ``prefixes`` (:func:`checkpoint_mismatches`).
+        """
         state = checkpoint.get('state_dict', checkpoint)
         state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        problems = checkpoint_mismatches(model.state_dict(), state,
-                                         self.prefixes)
+        own = model.state_dict()
+        return own, state, checkpoint_mismatches(own, state, self.prefixes)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        _, _, problems = self.compare(runner, checkpoint)
         if problems:
             raise CheckpointMismatchError(
                 'The checkpoint does not fit the network of this config ('

@@ -156,14 +156,6 @@ def _model_url(filename: str) -> str:
     return urls[name]
 
 
-def hub_cache_path_of(filename: str) -> str:
-    """Where the download of a URL or ``torchvision://``/``open-mmlab://``
-    name lives in torch hub's cache (nothing is downloaded)."""
-    if filename.startswith(_TORCHVISION_PREFIXES + _OPENMMLAB_PREFIXES):
-        filename = _model_url(filename)
-    return hub_cache_path(filename)
-
-
 def checkpoint_path(filename: str) -> Optional[str]:
     """The local file a checkpoint name refers to, downloading it if needed.
 

@@ -1,19 +1,14 @@
 """Stop a training whose ``load_from`` does not fit the student."""
-import re
-from typing import Sequence
-
 from mmagic.registry import HOOKS
-from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
-from .checkpoint_keys_hook import CheckpointMismatchError, checkpoint_mismatches
+from .checkpoint_keys_hook import CheckpointKeysHook, CheckpointMismatchError
 
 #: The config switch for an intended partial ``load_from``.
 PARTIAL_LOAD_SWITCH = 'allow_partial_load'
 
 
 @HOOKS.register_module()
-class LoadFromCheckHook(Hook):
+class LoadFromCheckHook(CheckpointKeysHook):
     """Raise when ``load_from`` does not hold every student weight.
 
     mmengine loads ``load_from`` non-strictly and only logs what is missing,
@@ -37,20 +32,10 @@ class LoadFromCheckHook(Hook):
             ``('generator.',)``.
     """
 
-    priority = 'VERY_HIGH'
-
-    def __init__(self, prefixes: Sequence[str] = ('generator.', )) -> None:
-        self.prefixes = tuple(prefixes)
-
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if getattr(runner, '_resume', False):
             return
-        state = checkpoint.get('state_dict', checkpoint)
-        state = {re.sub(r'^module\.', '', k): v for k, v in state.items()}
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        own = model.state_dict()
-        problems = checkpoint_mismatches(own, state, self.prefixes)
+        own, state, problems = self.compare(runner, checkpoint)
         if not problems:
             return
         scoped = [k for k in own if k.startswith(self.prefixes)] or list(own)

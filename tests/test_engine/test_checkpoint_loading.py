@@ -16,8 +16,8 @@ from mmengine.runner import Runner, load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import mmsamdistill  # noqa: F401  registers the allow-list
-from mmsamdistill.engine import (checkpoint_path, hub_cache_path_of,
-                                 load_checkpoint_file)
+from mmsamdistill.engine import checkpoint_path, load_checkpoint_file
+from mmsamdistill.engine.checkpoint_loading import hub_cache_path
 from mmsamdistill.utils import build_runner
 from tests.helpers import REPO, tiny_nafnet_config
 
@@ -181,7 +181,9 @@ def test_vgg_from_the_torch_hub_cache_loads_weights_only(
     from mmsamdistill.models.losses.vgg_feature_extractor import \
         VGGFeatureExtractor
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
-    cached = hub_cache_path_of('torchvision://vgg16')
+    # where mmengine's torchvision:// name is downloaded to
+    from mmengine.runner.checkpoint import get_torchvision_models
+    cached = hub_cache_path(get_torchvision_models()['vgg16'])
     assert cached.startswith(str(tmp_path / 'torch_home'))
     os.makedirs(osp.dirname(cached))
     marker = str(tmp_path / 'payload_ran')

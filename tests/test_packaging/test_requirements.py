@@ -64,7 +64,7 @@ def third_party_imports(folder: str) -> dict:
                 for module in modules:
                     top = module.split('.')[0]
                     if top in sys.stdlib_module_names or top in (
-                            'mmsamdistill', 'demo_lib', 'tests'):
+                            'mmsamdistill', 'mmsamdistill_demo', 'tests'):
                         continue
                     where = 'module' if id(node) in module_level else 'lazy'
                     found.setdefault(top, dict(module=set(), lazy=set()))
@@ -77,12 +77,16 @@ def distributions_of(module: str) -> set:
     return {canonicalize_name(name) for name in names}
 
 
-def test_every_import_of_the_package_is_declared():
+@pytest.mark.parametrize('folder', [
+    'mmsamdistill',
+    'tools/demo/mmsamdistill_demo',  # installed too (setup.py)
+])
+def test_every_import_of_the_installed_packages_is_declared(folder):
     required = set(declared())
     optional = {canonicalize_name(r.name)
                 for r in read_requirements('optional.txt')}
-    imports = third_party_imports('mmsamdistill')
-    assert {'torch', 'mmagic', 'mmengine', 'mmcv', 'cv2'} <= set(imports)
+    imports = third_party_imports(folder)
+    assert {'torch', 'mmengine', 'cv2'} <= set(imports)
     for module, where in imports.items():
         dists = distributions_of(module)
         if dists & required:

@@ -1,21 +1,21 @@
 """The demo's plumbing: grids, overlays, loss curves, runners, statistics."""
 import json
 import os.path as osp
+import runpy
 import sys
 
 import cv2
 import numpy as np
 import pytest
+from mmsamdistill_demo import (DemoData, budget_options, data_options,
+                               label_map_overlay, mask_source,
+                               plot_loss_curves, read_scalars,
+                               read_validation, run_train_test, t_interval,
+                               t_quantile, to_cfg_options)
+from mmsamdistill_demo.experiment import SETTINGS_FILE, config_digest
 
+from mmsamdistill.apis import save_restoration_grid
 from tests.helpers import REPO
-
-sys.path.insert(0, osp.join(REPO, 'tools', 'demo'))
-from demo_lib import (DemoData, budget_options, data_options,  # noqa: E402
-                      label_map_overlay, mask_source, plot_loss_curves,
-                      read_scalars, read_validation, run_train_test,
-                      save_restoration_grid, t_interval, t_quantile,
-                      to_cfg_options)
-from demo_lib.experiment import SETTINGS_FILE, config_digest  # noqa: E402
 
 
 def test_overlay_colours_masks_and_keeps_uncovered_pixels():
@@ -234,17 +234,18 @@ def test_every_ablation_row_builds_a_model():
     from mmagic.registry import MODELS
     from mmengine import Config
     from mmengine.config import DictAction
-    sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-    import ablation_demo
+    from mmsamdistill_demo.masks import PRIORS
+    ablation_demo = runpy.run_path(
+        osp.join(REPO, 'tools', 'analysis_tools', 'ablation_demo.py'))
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    assert list(ablation_demo.ROWS.values())[0] is None  # the baseline
-    from demo_lib.masks import PRIORS
-    for name, overrides in ablation_demo.ROWS.items():
+    rows = ablation_demo['ROWS']
+    assert list(rows.values())[0] is None  # the baseline
+    for name, overrides in rows.items():
         if overrides is None:
             continue
         overrides = dict(overrides)
-        assert overrides.pop(ablation_demo.PRIOR_KEY,
+        assert overrides.pop(ablation_demo['PRIOR_KEY'],
                              'segmenter_classes') in PRIORS
         cfg = Config.fromfile(
             osp.join(REPO, 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'))
@@ -264,7 +265,7 @@ def test_every_ablation_row_builds_a_model():
 
 
 def test_progress_is_read_from_mmengine_log_lines():
-    from demo_lib.progress import parse_progress
+    from mmsamdistill_demo.progress import parse_progress
     line = ('12/06 00:30:01 - mmengine - INFO - Iter(train) [  50/1000]  '
             'base_lr: 5.0000e-04 lr: 5.0000e-04  eta: 0:01:23  time: 0.0841')
     progress = parse_progress(line)
@@ -282,7 +283,7 @@ def test_progress_is_read_from_mmengine_log_lines():
 
 def test_runs_show_progress_on_the_console_and_keep_the_log(tmp_path,
                                                              capsys):
-    from demo_lib.progress import run_logged
+    from mmsamdistill_demo.progress import run_logged
     script = ('import time\n'
               'print("loading, FutureWarning: noise")\n'
               'for i in range(1, 4):\n'

@@ -24,25 +24,25 @@ Usage:
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'demo'))  # demo_lib
+# before mmsamdistill: it imports MMagic's models with their third-party
+# deprecation warnings hidden
+from mmsamdistill_demo import (DISTILL_CONFIG, FINETUNE_CONFIG,
+                               TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,
+                               continuation_options, mean_std, run_stage_a,
+                               run_train_test, t_interval, to_cfg_options)
+from mmsamdistill_demo.cli import (build_parser, data_from_args,
+                                   regime_from_args)
 
-from demo_lib import (DISTILL_CONFIG, FINETUNE_CONFIG,  # noqa: E402
-                      TEACHER_GT_MASKS_PSNR, TEACHER_PSNR,
-                      continuation_options, mean_std, run_stage_a,
-                      run_train_test, t_interval, to_cfg_options)
-from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
-                          regime_from_args)
-from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
+from mmsamdistill.utils import dump_json_atomic, write_atomic
 
 # name -> overrides of the cascade config ({dotted key: value}; None disables
-# a part, a dict replaces a whole part, see demo_lib.to_cfg_options); the
-# value None (instead of a dict) is the stock model continued, the baseline
-# of every ΔIR1. The key PRIOR_KEY picks the row's cached masks (a key of
-# demo_lib.masks.PRIORS; default: --prior). 'teacher only' rows train IR2
+# a part, a dict replaces a whole part, see
+# mmsamdistill_demo.to_cfg_options); the value None (instead of a dict) is
+# the stock model continued, the baseline of every ΔIR1. The key PRIOR_KEY
+# picks the row's cached masks (a key of mmsamdistill_demo.masks.PRIORS;
+# default: --prior). 'teacher only' rows train IR2
 # with the prior but distil nothing: IR1 stays the stock continuation and
 # IR2 − IR1 measures how much each prior lets the teacher lead. '+' rows
 # add one transfer mechanism to the teacher on the default prior.
@@ -113,11 +113,7 @@ ROWS = {
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    add_common_arguments(parser, 'work_dirs/ablation_demo')
+    parser = build_parser(__doc__, 'work_dirs/ablation_demo')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument(
         '--rows', type=int, nargs='+',

@@ -18,24 +18,19 @@ Usage:
 import argparse
 import os
 import os.path as osp
-import sys
 import time
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'demo'))  # demo_lib
+# before mmsamdistill: it imports MMagic's models with their third-party
+# deprecation warnings hidden
+from mmsamdistill_demo import run_paired_seed, t_interval
+from mmsamdistill_demo.cli import (build_parser, data_from_args,
+                                   regime_from_args)
 
-from demo_lib import run_paired_seed, t_interval  # noqa: E402
-from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
-                          regime_from_args)
-from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
+from mmsamdistill.utils import dump_json_atomic, write_atomic
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    add_common_arguments(parser, 'work_dirs/demo')
+    parser = build_parser(__doc__, 'work_dirs/demo')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--confidence', type=float, default=0.95)
     return parser.parse_args()

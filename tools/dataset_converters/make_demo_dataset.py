@@ -14,16 +14,15 @@ Usage:
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
-                            'demo'))  # demo_lib
+# before mmsamdistill: it imports MMagic's models with their third-party
+# deprecation warnings hidden
+from mmsamdistill_demo import mask_source, prepare_data
+from mmsamdistill_demo.masks import PRIORS
 
-from demo_lib import mask_source, prepare_data  # noqa: E402
-from demo_lib.masks import PRIORS  # noqa: E402
-from mmsamdistill.datasets.demo_dataset import build_demo_data  # noqa: E402
+from mmsamdistill.datasets.demo_dataset import build_demo_data
 from mmsamdistill.datasets.transforms.synthesize_degradation import \
-    DEGRADATION_FUNCTIONS  # noqa: E402
+    DEGRADATION_FUNCTIONS
 
 
 def main() -> None:

@@ -1,13 +1,14 @@
 """The demo: upgrade a trained stock model with SAM-prior distillation.
 
-Regime ("teacher first", equal budgets; ``demo_lib/paired.py``): stage A
-trains the stock tiny NAFNet from scratch; from its checkpoint, two runs of
-the same length, seed, data order and crops: the stock model continued with
-its own loss, and the cascade (IR2 initialised from the loaded student),
-both through ``tools/train.py`` and tested with ``tools/test.py`` on test
-tiles of photos never seen in training. The table gives PSNR/SSIM of both,
-the gain, parameters, inference time, and IR2 (the teacher, training only)
-scored with the masks of its input and with the ground truths' masks.
+Regime ("teacher first", equal budgets; ``mmsamdistill_demo/paired.py``):
+stage A trains the stock tiny NAFNet from scratch; from its checkpoint, two
+runs of the same length, seed, data order and crops: the stock model
+continued with its own loss, and the cascade (IR2 initialised from the
+loaded student), both through ``tools/train.py`` and tested with
+``tools/test.py`` on test tiles of photos never seen in training. The table
+gives PSNR/SSIM of both, the gain, parameters, inference time, and IR2 (the
+teacher, training only) scored with the masks of its input and with the
+ground truths' masks.
 Writes results.md/json, one image grid per test tile and the loss curves.
 
 Data: scikit-image's photos (no download); training inputs are degraded on
@@ -30,32 +31,28 @@ import argparse
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 
 import cv2
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # demo_lib
+from mmagic.utils import register_all_modules
+# before mmsamdistill: it imports MMagic's models with their third-party
+# deprecation warnings hidden
+from mmsamdistill_demo import (DISTILL_CONFIG, TEACHER_GT_MASKS_PSNR,
+                               TEACHER_PSNR, label_map_overlay,
+                               plot_loss_curves, read_scalars,
+                               run_paired_seed, vgg_options)
+from mmsamdistill_demo.cli import (build_parser, data_from_args,
+                                   regime_from_args)
 
-from demo_lib import (DISTILL_CONFIG, TEACHER_GT_MASKS_PSNR,  # noqa: E402
-                      TEACHER_PSNR, label_map_overlay, plot_loss_curves,
-                      read_scalars, run_paired_seed, save_restoration_grid,
-                      vgg_options)
-from demo_lib.cli import (add_common_arguments, data_from_args,  # noqa: E402
-                          regime_from_args)
-from mmagic.utils import register_all_modules  # noqa: E402
-from mmsamdistill.apis import (StudentRestorer, count_parameters,  # noqa
-                               time_inference)
-from mmsamdistill.datasets import read_label_map  # noqa: E402
-from mmsamdistill.utils import dump_json_atomic, write_atomic  # noqa: E402
+from mmsamdistill.apis import (StudentRestorer, count_parameters,
+                               save_restoration_grid, time_inference)
+from mmsamdistill.datasets import read_label_map
+from mmsamdistill.utils import dump_json_atomic, write_atomic
 
 
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
-    add_common_arguments(parser, 'work_dirs/demo')
+    parser = build_parser(__doc__, 'work_dirs/demo')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--grids', type=int, default=None,
                         help='image grids to write (default: every test '

@@ -5,38 +5,9 @@ mmengine model names all go through the package's one loader,
 :func:`mmsamdistill.engine.load_checkpoint_file`, never through
 ``torch.hub``'s full unpickler.
 """
-from typing import Dict
-
-import torch
 import torch.nn as nn
 
-from ...engine.checkpoint_loading import checkpoint_path, load_state_dict_file
-
-
-def local_checkpoint(filename: str) -> str:
-    """Return a local path for ``filename``, downloading a URL once.
-
-    Args:
-        filename (str): A file path, an ``http(s)://`` URL or an mmengine
-            model name (``torchvision://``, ``open-mmlab://``).
-
-    Returns:
-        str: The local file (a URL's copy in torch hub's cache).
-    """
-    return checkpoint_path(filename) or filename
-
-
-def load_state_dict(filename: str) -> Dict[str, torch.Tensor]:
-    """Read the weights of a checkpoint, weights-only for files and URLs.
-
-    Args:
-        filename (str): Path, URL or mmengine scheme of the checkpoint.
-
-    Returns:
-        dict: The state dict (an mmengine ``state_dict`` entry is unwrapped
-        and a DataParallel ``module.`` prefix removed).
-    """
-    return load_state_dict_file(filename)
+from ...engine.checkpoint_loading import load_state_dict_file
 
 
 def load_pretrained(module: nn.Module, filename: str) -> None:
@@ -51,7 +22,7 @@ def load_pretrained(module: nn.Module, filename: str) -> None:
         module (nn.Module): The network.
         filename (str): Path, URL or mmengine scheme of the checkpoint.
     """
-    state = load_state_dict(filename)
+    state = load_state_dict_file(filename)
     missing = sorted(set(module.state_dict()) - set(state))
     if missing:
         raise KeyError(

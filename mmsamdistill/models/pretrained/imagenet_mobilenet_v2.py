@@ -46,12 +46,7 @@ class ImageNetMobileNetV2(MobileNetV2, FrozenTFLiteNetwork):
         super().__init__(
             num_classes=num_classes, width_mult=first_channels / 32)
         self.init_cfg = copy.deepcopy(init_cfg)
-        load_tflite_convs(self, graph, ops)
-        residuals = sum(block.use_res_connect for block in self.features[1:-1])
-        adds = len(graph.operators_of('ADD'))
-        if residuals != adds:
-            raise ValueError(f'{graph.path} has {adds} residual additions, '
-                             f'MobileNetV2 {residuals}')
+        load_tflite_convs(self, graph, ops, self.features[1:-1])
         self.freeze(graph)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:

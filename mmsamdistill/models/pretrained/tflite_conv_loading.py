@@ -78,7 +78,8 @@ def _torch_layers(module: nn.Module) -> List[Tuple[str, nn.Module]]:
 
 
 def load_tflite_convs(module: nn.Module, graph: TFLiteGraph,
-                      ops: Sequence[TFLiteOperator]) -> None:
+                      ops: Sequence[TFLiteOperator],
+                      blocks: Sequence[nn.Module]) -> None:
     """Copy the graph's convolutions into the module's layers, in order.
 
     Each op (``CONV_2D`` or ``DEPTHWISE_CONV_2D``) gives its dequantised
@@ -86,16 +87,21 @@ def load_tflite_convs(module: nn.Module, graph: TFLiteGraph,
     convolution on a pooled vector) of ``module``; the convolution takes
     the op's stride, dilation and padding, a BatchNorm right after it
     becomes ``nn.Identity`` (the graph folded it into the bias), and the
-    activation that follows must be the op's fused one.
+    activation that follows must be the op's fused one. The convolutions
+    do not show where the skip connections are: the graph must add as many
+    residuals (``ADD`` ops) as ``blocks`` have.
 
     Args:
         module (nn.Module): The torch network (modified in place).
         graph (TFLiteGraph): The graph holding the weights.
         ops (Sequence[TFLiteOperator]): Its convolutions, in forward order.
+        blocks (Sequence[nn.Module]): The network's MobileNetV2 inverted
+            residual blocks (``use_res_connect`` says which add their
+            input).
 
     Raises:
-        ValueError: The layers do not match the graph (count, shape, kind
-            or activation), with the first difference.
+        ValueError: The layers do not match the graph (count, shape, kind,
+            activation or residual additions), with the first difference.
     """
     layers = _torch_layers(module)
     if len(layers) != len(ops):
@@ -137,3 +143,8 @@ def load_tflite_convs(module: nn.Module, graph: TFLiteGraph,
         layer.bias = nn.Parameter(torch.from_numpy(graph.value(op.inputs[2])))
         if isinstance(layer, nn.Conv2d):
             _set_geometry(layer, op)
+    residuals = sum(block.use_res_connect for block in blocks)
+    adds = len(graph.operators_of('ADD'))
+    if residuals != adds:
+        raise ValueError(f'{graph.path} has {adds} residual additions, '
+                         f'MobileNetV2 {residuals}')

@@ -12,9 +12,22 @@ from .paired import DEGRADATIONS, DemoData, Regime, prepare_data
 VGG16_FILE = 'vgg16-397923af.pth'  # torchvision's release file name
 
 
-def add_common_arguments(parser: argparse.ArgumentParser,
-                         work_dir: str) -> None:
-    """Data, masks, budget and overrides of the paired regime."""
+def build_parser(doc: str, work_dir: str) -> argparse.ArgumentParser:
+    """A tool's parser with the arguments of the paired regime.
+
+    Args:
+        doc (str): The tool's docstring: its first line is the description,
+            the rest (from the third line) the epilog.
+        work_dir (str): The default ``--work-dir``.
+
+    Returns:
+        argparse.ArgumentParser: With the data, masks, budget and override
+        arguments; the tool adds its own.
+    """
+    parser = argparse.ArgumentParser(
+        description=doc.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(doc.splitlines()[2:]))
     parser.add_argument('--degradation', default='rain', choices=DEGRADATIONS)
     parser.add_argument('--data-root', default='data/demo')
     parser.add_argument('--work-dir', default=work_dir)
@@ -46,6 +59,7 @@ def add_common_arguments(parser: argparse.ArgumentParser,
                         help='key=value overrides for every run')
     parser.add_argument('--stage-a-options', nargs='+', default=[],
                         help='key=value overrides for stage A only')
+    return parser
 
 
 def default_vgg() -> str:

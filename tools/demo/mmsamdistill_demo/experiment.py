@@ -15,11 +15,27 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+import mmsamdistill
 from mmsamdistill.utils import dump_json_atomic, load_json_if_exists
 from .progress import run_logged
 
-REPO_ROOT = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+def _tools_root() -> str:
+    """The folder holding ``tools/`` and ``configs/``.
+
+    The source checkout this package sits in (``tools/demo/``), which an
+    editable install imports; a regular install imports the package from
+    site-packages, and finds the tools and configs that mmsamdistill ships
+    in ``mmsamdistill/.mim``.
+    """
+    checkout = osp.dirname(
+        osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+    if osp.isfile(osp.join(checkout, 'tools', 'train.py')):
+        return checkout
+    return osp.join(osp.dirname(osp.abspath(mmsamdistill.__file__)), '.mim')
+
+
+REPO_ROOT = _tools_root()
 SETTINGS_FILE = 'run_settings.json'
 METRICS_FILE = 'test_metrics.json'
 
