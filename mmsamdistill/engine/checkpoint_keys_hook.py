@@ -60,7 +60,7 @@ class CheckpointKeysHook(Hook):
     hook: the weights under ``prefixes`` (the generator, the only network
     that runs at test time) must all be present, with the model's shapes, and
     the checkpoint may hold no other weights under them. Parts that exist
-    only for training (a cascade's ``teacher_generator.*``, ``spf.*``) may be
+    only for training (a cascade's ``teacher.*``: IR2, SPF, the gate) may be
     missing: an exported student tests with the cascade's config.
 
     Args:

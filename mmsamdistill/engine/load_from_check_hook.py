@@ -16,8 +16,8 @@ class LoadFromCheckHook(CheckpointKeysHook):
     random weights while the user believes they fine-tune. Every weight
     under ``prefixes`` (IR1, the stock model's ``generator``) must be in the
     checkpoint with the model's shape, and the checkpoint may hold no other
-    weights there. The parts only a cascade has -- IR2
-    (``teacher_generator.*``), SPF, the gate -- are not checked: a stock
+    weights there. The parts only a cascade has -- its ``teacher.*`` (IR2,
+    SPF, the gate) -- are not checked: a stock
     checkpoint starts them (IR2 from the student, see the restorer).
 
     For an intended partial load (a new head, a wider block), set
