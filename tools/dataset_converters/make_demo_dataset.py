@@ -21,7 +21,7 @@ sys.path.insert(0, osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
 
 from demo_lib import mask_source, prepare_data  # noqa: E402
 from demo_lib.masks import PRIORS  # noqa: E402
-from mmsamdistill.datasets.demo_dataset import build_demo_data  # noqa: E402
+from mmsamdistill.data_preparation import build_demo_data  # noqa: E402
 from mmsamdistill.datasets.transforms.synthesize_degradation import \
     DEGRADATION_FUNCTIONS  # noqa: E402
 
