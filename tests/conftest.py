@@ -1,18 +1,54 @@
 """Shared fixtures: tiny data generated on the fly."""
+import os
+import os.path as osp
+
+import cv2
+import numpy as np
 import pytest
 from mmagic.utils import register_all_modules
 
-from mmsamdistill.datasets.demo_dataset import build_demo_dataset
+from mmsamdistill.data_preparation import SKIMAGE_PHOTOS, load_skimage_photo
+from mmsamdistill.datasets.transforms.synthesize_degradation import \
+    synthesize_degradation
 
 # Unit tests build components directly, as configs do with default_scope.
 register_all_modules(init_default_scope=True)
+
+TEST_PHOTOS = ('chelsea', 'rocket')
+
+
+def write_paired_rain_set(root: str, tile: int = 64, seed: int = 0) -> None:
+    """Write ``root/{train,test}/{gt,lq}/<photo>_<i>.png``.
+
+    Each photo of ``SKIMAGE_PHOTOS`` is resized so its short side is two
+    tiles; its top-left 2x2 tiles are the clean images, each degraded once
+    with rain. ``TEST_PHOTOS`` go to the test split.
+    """
+    rng = np.random.default_rng(seed)
+    for name in SKIMAGE_PHOTOS:
+        split = 'test' if name in TEST_PHOTOS else 'train'
+        photo = load_skimage_photo(name)
+        h, w = photo.shape[:2]
+        scale = 2 * tile / min(h, w)
+        photo = cv2.resize(
+            photo, (max(2 * tile, round(w * scale)),
+                    max(2 * tile, round(h * scale))),
+            interpolation=cv2.INTER_AREA)
+        for index in range(4):
+            top, left = (index // 2) * tile, (index % 2) * tile
+            gt = photo[top:top + tile, left:left + tile]
+            lq, _ = synthesize_degradation(gt, 'rain', rng)
+            for sub, image in (('gt', gt), ('lq', lq)):
+                os.makedirs(osp.join(root, split, sub), exist_ok=True)
+                assert cv2.imwrite(
+                    osp.join(root, split, sub, f'{name}_{index}.png'), image)
 
 
 @pytest.fixture(scope='session')
 def demo_data(tmp_path_factory):
     """A 64-pixel paired deraining dataset: 28 train and 8 test pairs."""
     root = str(tmp_path_factory.mktemp('demo_rain'))
-    build_demo_dataset(root, 'rain', patch_size=64)
+    write_paired_rain_set(root)
     return root
 
 

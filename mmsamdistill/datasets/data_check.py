@@ -12,10 +12,12 @@ import struct
 from collections import Counter, defaultdict
 from typing import Dict, Iterable, List, Optional, Tuple
 
-from .mask_cache import mask_problem
+import cv2
 
 _PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
 _PNG_END = b'IEND\xaeB`\x82'
+# The end chunk with its (empty) length field: a complete PNG's last bytes.
+_PNG_END_CHUNK = b'\x00\x00\x00\x00' + _PNG_END
 _JPEG_END = b'\xff\xd9'
 _PATH_KEYS = ('img_path', 'gt_path')
 #: How many files of one kind of problem a message names.
@@ -174,6 +176,69 @@ def image_header(path: str) -> Tuple[Optional[dict], Optional[str]]:
     except Exception as err:
         return None, f'not a readable image ({type(err).__name__})'
     return dict(size=(height, width), alpha=alpha, bits=bits), None
+
+
+def image_shape(path: str) -> Optional[Tuple[int, int]]:
+    """(height, width) of an image file, read from its header.
+
+    The order is that of ``ndarray.shape``, and EXIF orientation is applied
+    as ``cv2.imread`` applies it, so the size is that of the decoded image;
+    None when the file is unreadable.
+    """
+    try:
+        from PIL import Image
+        with Image.open(path) as image:
+            width, height = image.size
+            if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
+                width, height = height, width
+            return height, width
+    except Exception:
+        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        return None if image is None else image.shape[:2]
+
+
+def mask_problem(mask_path: str, image_path: str,
+                 decode: bool = False) -> Optional[str]:
+    """What is wrong with an existing mask file, or None if it is fine.
+
+    The default check is cheap (no decoding): the PNG header says a
+    single-channel image of its image's size and the file ends with the PNG
+    end chunk (a truncated copy does not). ``decode`` also reads every pixel.
+
+    Args:
+        mask_path (str): The label map.
+        image_path (str): The image it was computed from.
+        decode (bool): Decode the whole file. Defaults to False.
+
+    Returns:
+        str | None: A short reason (``'truncated'``, ``'32x32, its image is
+        64x64'``...), or None.
+    """
+    try:
+        with open(mask_path, 'rb') as f:
+            head = f.read(26)
+            f.seek(0, os.SEEK_END)
+            if f.tell() < 45:
+                return 'truncated'
+            f.seek(-12, os.SEEK_END)
+            tail = f.read(12)
+    except OSError as err:
+        return f'unreadable ({err.strerror})'
+    if head[:8] != _PNG_SIGNATURE or head[12:16] != b'IHDR':
+        return 'not a PNG file'
+    if tail != _PNG_END_CHUNK:
+        return 'truncated'
+    width, height = struct.unpack('>II', head[16:24])
+    if head[25] != 0:  # PNG colour type 0: grayscale
+        return 'not a single-channel label map'
+    size = image_shape(image_path)
+    if size is not None and size != (height, width):
+        return (f'{height}x{width}, its image is {size[0]}x{size[1]}')
+    if decode:
+        label_map = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
+        if label_map is None or label_map.shape[:2] != (height, width):
+            return 'corrupt (cannot be decoded)'
+    return None
 
 
 def _pipeline_transforms(pipeline) -> List:

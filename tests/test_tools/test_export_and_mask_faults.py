@@ -145,7 +145,7 @@ def test_an_image_far_larger_than_max_side_is_segmented_small(
     Python-side peak stays a few bytes per pixel."""
     import tracemalloc
 
-    from mmsamdistill.datasets import generate_mask_cache
+    from mmsamdistill.data_preparation import generate_mask_cache
     from mmsamdistill.models.priors.classical_mask_generators import \
         FelzenszwalbMaskGenerator
     folder = tmp_path / 'images'

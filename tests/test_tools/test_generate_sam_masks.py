@@ -188,8 +188,8 @@ def test_a_corrupt_sidecar_names_the_file_and_the_fix(demo_data, tmp_path):
 def test_runs_side_by_side_share_the_images(tmp_path):
     """An image claimed by a live run is left to it; a dead run's claim is
     taken over."""
-    from mmsamdistill.datasets import generate_mask_cache
-    from mmsamdistill.datasets.mask_cache import claim_path
+    from mmsamdistill.data_preparation import generate_mask_cache
+    from mmsamdistill.data_preparation.mask_cache import claim_path
     from mmsamdistill.utils import host_name
 
     class Flat:

@@ -95,7 +95,7 @@ def test_only_temp_files_of_dead_writers_are_removed(tmp_path):
 
 
 def test_a_new_mask_run_keeps_a_live_writers_temp_file(tmp_path):
-    from mmsamdistill.datasets import generate_mask_cache
+    from mmsamdistill.data_preparation import generate_mask_cache
 
     class Flat:
 

@@ -28,10 +28,9 @@ from mmagic.registry import MODELS
 from mmengine.config import DictAction
 
 import mmsamdistill  # noqa: F401
-from mmsamdistill.datasets import generate_mask_cache, list_images
-from mmsamdistill.datasets.demo_dataset import (SKIMAGE_PHOTOS,
-                                                load_skimage_photo)
-from mmsamdistill.datasets.mask_cache import read_rgb
+from mmsamdistill.data_preparation import (SKIMAGE_PHOTOS,
+                                           generate_mask_cache, list_images,
+                                           load_skimage_photo, read_rgb)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools', 'misc', 'generate_sam_masks.py')

@@ -20,7 +20,7 @@ import os.path as osp
 from mmsamdistill_demo import mask_source, prepare_data
 from mmsamdistill_demo.masks import PRIORS
 
-from mmsamdistill.datasets.demo_dataset import build_demo_data
+from mmsamdistill.data_preparation import build_demo_data
 from mmsamdistill.datasets.transforms.synthesize_degradation import \
     DEGRADATION_FUNCTIONS
 

@@ -12,8 +12,8 @@ expected source trees are in tools/dataset_converters/README.md.
 """
 import argparse
 
-from mmsamdistill.datasets.cityscapes_syn import (SPLITS,
-                                                  prepare_cityscapes_syn)
+from mmsamdistill.data_preparation.cityscapes_syn import (
+    SPLITS, prepare_cityscapes_syn)
 
 
 def parse_args() -> argparse.Namespace:

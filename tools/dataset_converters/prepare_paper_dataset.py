@@ -11,8 +11,8 @@ RAW_ROOT is in tools/dataset_converters/README.md.
 """
 import argparse
 
-from mmsamdistill.datasets.paper_datasets import (PAPER_DATASETS,
-                                                  prepare_paper_dataset)
+from mmsamdistill.data_preparation import (PAPER_DATASETS,
+                                           prepare_paper_dataset)
 
 
 def parse_args() -> argparse.Namespace:

@@ -43,7 +43,7 @@ with warnings.catch_warnings(record=True) as _import_warnings:
     import mmsamdistill  # noqa: F401  registers the generators
 from mmagic.registry import DATASETS, MODELS
 from mmengine.config import Config, DictAction
-from mmsamdistill.datasets import generate_mask_cache, list_images
+from mmsamdistill.data_preparation import generate_mask_cache, list_images
 from mmsamdistill.datasets.label_map_io import DEFAULT_MASK_ROOT
 from mmsamdistill.utils import (exit_code, filter_third_party_warnings,
                                 resolve_config_path, stop_on_sigterm, type_name)

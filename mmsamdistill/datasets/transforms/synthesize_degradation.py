@@ -145,6 +145,8 @@ def add_gaussian_noise(image: np.ndarray, rng: np.random.Generator,
 
 DEGRADATION_FUNCTIONS = dict(
     rain=add_rain_streaks, blur=add_blur, noise=add_gaussian_noise)
+#: The degradation kinds, in the order of ``DEGRADATION_FUNCTIONS``.
+DEGRADATIONS = tuple(DEGRADATION_FUNCTIONS)
 
 
 def synthesize_degradation(image: np.ndarray, kind: str,

@@ -21,14 +21,15 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 from mmengine import Config
 
-from mmsamdistill.datasets.demo_dataset import build_demo_data
+from mmsamdistill.data_preparation import build_demo_data
+from mmsamdistill.datasets.transforms.synthesize_degradation import \
+    DEGRADATIONS
 from .experiment import REPO_ROOT, RunResult, read_validation, run_train_test
 from .masks import generate_masks
 
 STOCK_CONFIG = 'configs/demo/nafnet_tiny_demo_rain.py'
 FINETUNE_CONFIG = 'configs/demo/nafnet_tiny_demo_rain_finetune.py'
 DISTILL_CONFIG = 'configs/demo/nafnet_tiny_demo_rain_samdistill.py'
-DEGRADATIONS = ('rain', 'blur', 'noise')
 # Metric names of the cascade's test (configs/demo/*_samdistill.py).
 TEACHER_PSNR = 'teacher/PSNR'
 TEACHER_GT_MASKS_PSNR = 'teacher_gt_masks/PSNR'

@@ -23,18 +23,17 @@ Files are symlinked by default or copied. ``<out>/cityscapes_syn.json``
 records the source, so a re-run finishes an interrupted one, skips what is in
 place and never mixes another source in.
 """
-import filecmp
 import os
 import os.path as osp
-import shutil
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import cv2
-from PIL import Image
 
-from ..utils import write_atomic
+from ..datasets.data_check import image_shape
 from .dataset_manifest import DatasetManifest
+from .file_placing import (is_written_file, place_all, place_file,
+                           remove_extras, write_image)
 
 MANIFEST_NAME = 'cityscapes_syn.json'
 ROLES = ('lq', 'gt', 'seg')
@@ -172,37 +171,32 @@ def list_cityscapes_syn(rain_root: str,
     return samples
 
 
-def image_size(path: str) -> Tuple[int, int]:
-    """(width, height) of an image file, read from its header."""
-    with Image.open(path) as image:
-        return image.size
+def _shape(path: str) -> Tuple[int, int]:
+    """(height, width) of an image file; raises when it is unreadable."""
+    shape = image_shape(path)
+    if shape is None:
+        raise OSError(f'cannot read image {path}')
+    return shape
 
 
-def _target_size(sample: CityscapesSynSample,
+def _target_shape(sample: CityscapesSynSample,
                  resize_to_lq: bool) -> Optional[Tuple[int, int]]:
-    """Size to resize the clean image and label to, or None to keep them."""
-    lq_size, gt_size = image_size(sample.lq), image_size(sample.gt)
-    if gt_size == lq_size:
+    """(height, width) to resize the clean image and label to, or None to
+    keep them."""
+    lq_shape, gt_shape = _shape(sample.lq), _shape(sample.gt)
+    if gt_shape == lq_shape:
         return None
     if not resize_to_lq:
         raise ValueError(
-            f'{sample.lq} is {lq_size[0]}x{lq_size[1]} but its clean image '
-            f'{sample.gt} is {gt_size[0]}x{gt_size[1]}; pass --resize-to-lq '
-            'to write the clean images and labels at the rainy size')
-    return lq_size
+            f'{sample.lq} is {lq_shape[1]}x{lq_shape[0]} but its clean image '
+            f'{sample.gt} is {gt_shape[1]}x{gt_shape[0]}; pass '
+            '--resize-to-lq to write the clean images and labels at the '
+            'rainy size')
+    return lq_shape
 
 
-def _in_place(src: str, dst: str, copy: bool, size: Optional[tuple]) -> bool:
-    if size is not None:  # a resized file written by us
-        return (osp.isfile(dst) and not osp.islink(dst)
-                and image_size(dst) == size)
-    if copy:
-        return (osp.isfile(dst) and not osp.islink(dst)
-                and filecmp.cmp(src, dst, shallow=True))
-    return osp.islink(dst) and os.readlink(dst) == src
-
-
-def _place(src: str, dst: str, copy: bool, size: Optional[tuple] = None,
+def _place(src: str, dst: str, copy: bool,
+           shape: Optional[Tuple[int, int]] = None,
            nearest: bool = False) -> bool:
     """Write ``dst`` from ``src`` unless it is in place; True if written.
 
@@ -210,50 +204,21 @@ def _place(src: str, dst: str, copy: bool, size: Optional[tuple] = None,
         src (str): Source file (absolute).
         dst (str): Output file.
         copy (bool): Copy instead of symlinking.
-        size (tuple, optional): (width, height) to resize to; the file is
+        shape (tuple, optional): (height, width) to resize to; the file is
             then re-encoded whatever ``copy`` says.
         nearest (bool): Resize with nearest neighbour (label maps).
     """
-    if _in_place(src, dst, copy, size):
-        return False
-    if size is not None:
-        image = cv2.imread(src, cv2.IMREAD_UNCHANGED)
-        image = cv2.resize(
-            image, size,
-            interpolation=cv2.INTER_NEAREST if nearest else cv2.INTER_AREA)
-
-        def write(tmp: str) -> None:
-            if not cv2.imwrite(tmp, image):
-                raise OSError(f'could not write {dst}')
-    elif copy:
-
-        def write(tmp: str) -> None:
-            shutil.copy2(src, tmp)
-    else:
-
-        def write(tmp: str) -> None:
-            os.remove(tmp)  # the temporary file becomes the link
-            os.symlink(src, tmp)
-
-    write_atomic(dst, write)
+    if shape is None:
+        return place_file(src, dst, copy)
+    if is_written_file(dst) and image_shape(dst) == shape:
+        return False  # a resized file written by us
+    image = cv2.imread(src, cv2.IMREAD_UNCHANGED)
+    write_image(
+        dst,
+        cv2.resize(image, shape[::-1],
+                   interpolation=cv2.INTER_NEAREST
+                   if nearest else cv2.INTER_AREA))
     return True
-
-
-def _remove_extras(out: str, splits: Sequence[str],
-                   samples: Sequence[CityscapesSynSample]) -> int:
-    """Delete files of our folders that no sample maps to (a former run)."""
-    wanted = {(s.split, s.name) for s in samples}
-    removed = 0
-    for split in splits:
-        for role in ROLES:
-            folder = osp.join(out, split, role)
-            if not osp.isdir(folder):
-                continue
-            for entry in os.listdir(folder):
-                if (split, entry) not in wanted and not entry.startswith('.'):
-                    os.remove(osp.join(folder, entry))
-                    removed += 1
-    return removed
 
 
 def prepare_cityscapes_syn(rain_root: str,
@@ -293,7 +258,7 @@ def prepare_cityscapes_syn(rain_root: str,
     out = osp.abspath(out)
     samples = list_cityscapes_syn(rain_root, cityscapes_root, intensity,
                                   splits)  # checks the trees before writing
-    resize = [_target_size(sample, resize_to_lq) for sample in samples]
+    shapes = [_target_shape(sample, resize_to_lq) for sample in samples]
     identity = dict(dataset='cityscapes_syn', intensity=intensity,
                     rain_root=rain_root, cityscapes_root=cityscapes_root,
                     mode='copy' if copy else 'symlink',
@@ -303,24 +268,23 @@ def prepare_cityscapes_syn(rain_root: str,
         [osp.join(split, role) for split in SPLITS for role in ROLES])
     manifest.claim(overwrite)
     manifest.start()
-    bar = None
-    if progress:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(samples))
-    written = skipped = 0
-    for sample, size in zip(samples, resize):
+
+    def place(item: Tuple[CityscapesSynSample, Optional[Tuple[int, int]]]
+              ) -> Iterator[bool]:
+        sample, shape = item
         for role, src, nearest in (('lq', sample.lq, False),
                                    ('gt', sample.gt, False),
                                    ('seg', sample.seg, True)):
             dst = osp.join(out, sample.split, role, sample.name)
-            if _place(src, dst, copy, None if role == 'lq' else size,
-                      nearest):
-                written += 1
-            else:
-                skipped += 1
-        if bar is not None:
-            bar.update()
-    removed = _remove_extras(out, splits, samples)
+            yield _place(src, dst, copy, None if role == 'lq' else shape,
+                         nearest)
+
+    written, skipped = place_all(list(zip(samples, shapes)), place, progress)
+    removed = remove_extras({
+        osp.join(out, split, role):
+        {s.name for s in samples if s.split == split}
+        for split in splits for role in ROLES
+    })
     counts: Dict[str, int] = {
         split: sum(s.split == split for s in samples) for split in splits
     }

@@ -6,10 +6,13 @@ import cv2
 import numpy as np
 import pytest
 
-from mmsamdistill.datasets.demo_dataset import (DEMO_TEST_PHOTOS,
-                                                DEMO_TRAIN_PHOTOS,
-                                                build_demo_data,
-                                                tile_photo_name)
+from mmsamdistill.data_preparation import (DEMO_TEST_PHOTOS,
+                                           DEMO_TRAIN_PHOTOS, build_demo_data)
+
+
+def tile_photo_name(tile_name: str) -> str:
+    """The photo of a tile named ``<photo>_<row>_<col>.png``."""
+    return osp.splitext(tile_name)[0].rsplit('_', 2)[0]
 
 
 @pytest.fixture(scope='module')

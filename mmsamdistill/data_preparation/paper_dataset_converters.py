@@ -16,20 +16,19 @@ different dataset is never mixed into it.
 The released layouts (checked against the authors' code) are documented in
 ``tools/dataset_converters/README.md``.
 """
-import filecmp
 import os
 import os.path as osp
 import re
-import shutil
 from collections import Counter
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 import cv2
 import numpy as np
 
-from ..utils import write_atomic
 from .dataset_manifest import DatasetManifest
+from .file_placing import (is_written_file, place_all, place_file,
+                           remove_extras, write_image)
 
 SPLITS = ('train', 'test')
 ROLES = ('lq', 'gt')
@@ -374,13 +373,19 @@ PAPER_DATASETS: Dict[str, PaperDataset] = {
 # --- Writing the unified layout ----------------------------------------------
 
 
-def _link(target: str) -> Callable[[str], None]:
-
-    def write(tmp: str) -> None:
-        os.remove(tmp)  # write_atomic made a placeholder file
-        os.symlink(target, tmp)
-
-    return write
+def _side_by_side(path: str, cache: Dict[str, np.ndarray]) -> np.ndarray:
+    """The decoded side-by-side picture ``path``, kept for its other half."""
+    if path not in cache:
+        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
+        if image is None:
+            raise OSError(f'cannot read image {path}')
+        if image.shape[1] % 2:
+            raise ValueError(
+                f'{path} is {image.shape[1]} pixels wide; a side-by-side '
+                'pair needs an even width')
+        cache.clear()  # both halves of a file are placed in a row
+        cache[path] = image
+    return cache[path]
 
 
 def _place(source: SourceImage, dst: str, copy: bool,
@@ -390,59 +395,15 @@ def _place(source: SourceImage, dst: str, copy: bool,
     Returns:
         bool: Whether ``dst`` was (re)written.
     """
-    if source.half is not None:
-        if osp.isfile(dst) and not osp.islink(dst):
-            return False  # written atomically, so complete
-        if source.path not in cache:
-            image = cv2.imread(source.path, cv2.IMREAD_UNCHANGED)
-            if image is None:
-                raise OSError(f'cannot read image {source.path}')
-            if image.shape[1] % 2:
-                raise ValueError(
-                    f'{source.path} is {image.shape[1]} pixels wide; a '
-                    'side-by-side pair needs an even width')
-            cache.clear()  # both halves of a file are placed in a row
-            cache[source.path] = image
-        image = cache[source.path]
-        width = image.shape[1] // 2
-        half = image[:, :width] if source.half == 'left' else image[:, width:]
-
-        def write(tmp: str) -> None:
-            if not cv2.imwrite(tmp, half):
-                raise OSError(f'could not write {dst}')
-
-        write_atomic(dst, write)
-        return True
-    if copy:
-        if (osp.isfile(dst) and not osp.islink(dst)
-                and filecmp.cmp(source.path, dst, shallow=True)):
-            return False
-        write_atomic(dst, lambda tmp: shutil.copy2(source.path, tmp))
-        return True
-    if osp.islink(dst) and os.readlink(dst) == source.path:
-        return False
-    write_atomic(dst, _link(source.path))
+    if source.half is None:
+        return place_file(source.path, dst, copy)
+    if is_written_file(dst):
+        return False  # written atomically, so complete
+    image = _side_by_side(source.path, cache)
+    width = image.shape[1] // 2
+    write_image(dst,
+                image[:, :width] if source.half == 'left' else image[:, width:])
     return True
-
-
-def _remove_extras(out: str, pairs: Sequence[Pair]) -> int:
-    """Delete files in the lq/gt folders that the conversion does not list
-    (left by an older source tree, or temp files of a killed run)."""
-    wanted = {(p.split, role, p.name) for p in pairs for role in ROLES}
-    removed = 0
-    for split in SPLITS:
-        for role in ROLES:
-            folder = osp.join(out, split, role)
-            if not osp.isdir(folder):
-                continue
-            for entry in os.listdir(folder):
-                path = osp.join(folder, entry)
-                if (split, role, entry) in wanted or (osp.isdir(path) and
-                                                      not osp.islink(path)):
-                    continue
-                os.remove(path)
-                removed += 1
-    return removed
 
 
 def prepare_paper_dataset(dataset: str,
@@ -485,7 +446,6 @@ def prepare_paper_dataset(dataset: str,
     clashes = [name for name, n in names.items() if n > 1]
     if clashes:
         raise ValueError(f'{dataset}: several pairs map to {clashes[0]}')
-
     identity = dict(dataset=dataset,
                     source=src,
                     mode='copy' if copy else 'symlink')
@@ -495,22 +455,19 @@ def prepare_paper_dataset(dataset: str,
         derived=[osp.join('train', 'sam_masks')])
     manifest.claim(overwrite)
     manifest.start()
-    bar = None
-    if progress:
-        from mmengine.utils import ProgressBar
-        bar = ProgressBar(len(pairs))
-    written = skipped = 0
     cache: Dict[str, np.ndarray] = {}
-    for pair in pairs:
+
+    def place(pair: Pair) -> Iterator[bool]:
         for role, source in (('lq', pair.lq), ('gt', pair.gt)):
             dst = osp.join(out, pair.split, role, pair.name)
-            if _place(source, dst, copy, cache):
-                written += 1
-            else:
-                skipped += 1
-        if bar is not None:
-            bar.update()
-    removed = _remove_extras(out, pairs)
+            yield _place(source, dst, copy, cache)
+
+    written, skipped = place_all(pairs, place, progress)
+    removed = remove_extras({
+        osp.join(out, split, role):
+        {p.name for p in pairs if p.split == split}
+        for split in SPLITS for role in ROLES
+    })
     counts = {split: sum(p.split == split for p in pairs) for split in SPLITS}
     manifest.finish(counts)
     return dict(dataset=dataset,

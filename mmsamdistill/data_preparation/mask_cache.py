@@ -1,20 +1,21 @@
 """Write the SAM mask cache of a set of images: resumable, atomic, sharded."""
 import os
 import os.path as osp
-import struct
 import sys
 import time
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
+from ..datasets.data_check import mask_problem
+from ..datasets.label_map_io import (SIDECAR_NAME, mirrored_mask_path,
+                                     read_sidecar, write_label_map,
+                                     write_sidecar)
 from ..utils.file_io import (claim_owner, owner_is_dead,
                              release_claim_file, remove_dead_temp_files,
                              try_claim_file)
-from .label_map_io import (SIDECAR_NAME, mirrored_mask_path, read_sidecar,
-                           write_label_map, write_sidecar)
 
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -72,71 +73,6 @@ def release_claim(mask_path: str) -> None:
     release_claim_file(claim_path(mask_path))
 
 
-_PNG_SIGNATURE = b'\x89PNG\r\n\x1a\n'
-_PNG_END = b'\x00\x00\x00\x00IEND\xaeB`\x82'
-
-
-def image_size(path: str) -> Optional[Tuple[int, int]]:
-    """(H, W) of an image as ``cv2.imread`` returns it, from its header.
-
-    EXIF orientation is applied as OpenCV does; None when unreadable.
-    """
-    try:
-        from PIL import Image
-        with Image.open(path) as image:
-            width, height = image.size
-            if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):
-                width, height = height, width
-            return height, width
-    except Exception:
-        image = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-        return None if image is None else image.shape[:2]
-
-
-def mask_problem(mask_path: str, image_path: str,
-                 decode: bool = False) -> Optional[str]:
-    """What is wrong with an existing mask file, or None if it is fine.
-
-    The default check is cheap (no decoding): the PNG header says a
-    single-channel image of its image's size and the file ends with the PNG
-    end chunk (a truncated copy does not). ``decode`` also reads every pixel.
-
-    Args:
-        mask_path (str): The label map.
-        image_path (str): The image it was computed from.
-        decode (bool): Decode the whole file. Defaults to False.
-
-    Returns:
-        str | None: A short reason (``'truncated'``, ``'32x32, its image is
-        64x64'``...), or None.
-    """
-    try:
-        with open(mask_path, 'rb') as f:
-            head = f.read(26)
-            f.seek(0, os.SEEK_END)
-            if f.tell() < 45:
-                return 'truncated'
-            f.seek(-12, os.SEEK_END)
-            tail = f.read(12)
-    except OSError as err:
-        return f'unreadable ({err.strerror})'
-    if head[:8] != _PNG_SIGNATURE or head[12:16] != b'IHDR':
-        return 'not a PNG file'
-    if tail != _PNG_END:
-        return 'truncated'
-    width, height = struct.unpack('>II', head[16:24])
-    if head[25] != 0:  # PNG colour type 0: grayscale
-        return 'not a single-channel label map'
-    size = image_size(image_path)
-    if size is not None and size != (height, width):
-        return (f'{height}x{width}, its image is {size[0]}x{size[1]}')
-    if decode:
-        label_map = cv2.imread(mask_path, cv2.IMREAD_UNCHANGED)
-        if label_map is None or label_map.shape[:2] != (height, width):
-            return 'corrupt (cannot be decoded)'
-    return None
-
-
 def check_sidecar(mask_root: str, settings: Dict, overwrite: bool) -> bool:
     """Whether existing masks under ``mask_root`` may be kept.
 
@@ -160,6 +96,55 @@ def check_sidecar(mask_root: str, settings: Dict, overwrite: bool) -> bool:
         f'(differing: {", ".join(changed)}); its masks are stale for this '
         'run. Pass --overwrite to regenerate them, or choose another '
         'MASK_ROOT.')
+
+
+def _missing_or_bad(todo: List[Tuple[str, str]],
+                    verify: bool) -> Tuple[List[Tuple[str, str]], Set[str]]:
+    """The (image, mask) pairs of ``todo`` whose mask is missing or fails
+    :func:`mask_problem`, and the paths of the failing (existing) masks."""
+    redo, bad = [], set()
+    for image_path, mask_path in todo:
+        if not osp.isfile(mask_path):
+            redo.append((image_path, mask_path))
+        elif mask_problem(mask_path, image_path, decode=verify):
+            bad.add(mask_path)
+            redo.append((image_path, mask_path))
+    return redo, bad
+
+
+def _claim_batch(pending: List[Tuple[str, str]], batch_size: int,
+                 claimed: List[str], keep: bool, repaired: Set[str],
+                 bar: Optional[ProgressBar]) -> Tuple[List[Tuple[str, str]],
+                                                      int]:
+    """Take up to ``batch_size`` (image, mask) pairs off the end of
+    ``pending`` and claim them (their masks are added to ``claimed``).
+
+    A pair another live run holds is left to it. When existing masks are
+    kept (``keep``), a pair whose mask appeared meanwhile (another run
+    finished it) is dropped, unless it is a bad mask being redone
+    (``repaired``). Both advance ``bar``.
+
+    Returns:
+        tuple: The batch, and how many pairs were left to other runs.
+    """
+    batch, busy = [], 0
+    while pending and len(batch) < batch_size:
+        image_path, mask_path = pending.pop()
+        if not try_claim(mask_path):
+            busy += 1  # another live run computes it now
+            if bar is not None:
+                bar.update()
+            continue
+        claimed.append(mask_path)
+        if (keep and mask_path not in repaired
+                and osp.isfile(mask_path)):  # finished meanwhile
+            release_claim(mask_path)
+            claimed.remove(mask_path)
+            if bar is not None:
+                bar.update()
+            continue
+        batch.append((image_path, mask_path))
+    return batch, busy
 
 
 def generate_mask_cache(generator: Callable,
@@ -211,16 +196,9 @@ def generate_mask_cache(generator: Callable,
     todo = [(p, mirrored_mask_path(p, mask_root, image_root)) for p in share]
     for _, mask_path in todo:
         remove_stale_temp_files(mask_path)
-    repaired = set()
+    repaired: Set[str] = set()
     if keep:
-        kept = []
-        for image_path, mask_path in todo:
-            if not osp.isfile(mask_path):
-                kept.append((image_path, mask_path))
-            elif mask_problem(mask_path, image_path, decode=verify):
-                repaired.add(mask_path)
-                kept.append((image_path, mask_path))
-        todo = kept
+        todo, repaired = _missing_or_bad(todo, verify)
     start = time.perf_counter()
     bar = None
     if progress and todo:
@@ -230,23 +208,9 @@ def generate_mask_cache(generator: Callable,
     claimed: List[str] = []
     try:
         while pending:
-            batch = []
-            while pending and len(batch) < batch_size:
-                image_path, mask_path = pending.pop()
-                if not try_claim(mask_path):
-                    busy += 1  # another live run computes it now
-                    if bar is not None:
-                        bar.update()
-                    continue
-                claimed.append(mask_path)
-                if (keep and mask_path not in repaired
-                        and osp.isfile(mask_path)):  # finished meanwhile
-                    release_claim(mask_path)
-                    claimed.remove(mask_path)
-                    if bar is not None:
-                        bar.update()
-                    continue
-                batch.append((image_path, mask_path))
+            batch, left = _claim_batch(pending, batch_size, claimed, keep,
+                                       repaired, bar)
+            busy += left
             if not batch:
                 continue
             label_maps = generator.generate_batch(

@@ -15,9 +15,11 @@ import pytest
 from mmagic.registry import DATASETS
 from mmengine.config import Config
 
-from mmsamdistill.datasets import (PAPER_DATASETS, prepare_paper_dataset,
-                                   write_label_map)
-from mmsamdistill.datasets.paper_datasets import MANIFEST_NAME
+from mmsamdistill.data_preparation import (PAPER_DATASETS,
+                                           prepare_paper_dataset)
+from mmsamdistill.data_preparation.paper_dataset_converters import \
+    MANIFEST_NAME
+from mmsamdistill.datasets import write_label_map
 from tests.helpers import REPO, run_tool
 
 CONTRACT_NAMES = {

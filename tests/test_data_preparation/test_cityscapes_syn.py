@@ -12,8 +12,8 @@ import pytest
 from mmagic.registry import DATASETS
 from mmengine.config import Config
 
-from mmsamdistill.datasets import (list_cityscapes_syn,
-                                   prepare_cityscapes_syn)
+from mmsamdistill.data_preparation import (list_cityscapes_syn,
+                                           prepare_cityscapes_syn)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOL = osp.join(REPO, 'tools/dataset_converters/prepare_cityscapes_syn.py')
