@@ -280,28 +280,21 @@ def check_dataset(dataset, name: str = 'dataset') -> List[str]:
     """
     count = len(dataset)
     if count == 0:
-        root = getattr(dataset, 'data_root', '') or ''
-        prefixes = getattr(dataset, 'data_prefix', {}) or {}
-        folders = sorted({osp.join(root, p) for p in prefixes.values() if p})
-        raise DataCheckError(
-            f'{name}: the dataset has no samples (it read '
-            f'{", ".join(folders) or root or "nothing"}). Put the images '
-            'there (LQ and GT pairs share a file name), or point data_root '
-            '/ data_prefix at the folder that holds them.')
+        raise _no_samples_error(dataset, name)
     transforms = _pipeline_transforms(getattr(dataset, 'pipeline', None))
+    image_loads = [
+        t for t in transforms if type(t).__name__ == 'LoadImageFromFile'
+    ]
     unchanged = {
         getattr(t, 'key', None)
-        for t in transforms if type(t).__name__ == 'LoadImageFromFile'
-        and getattr(t, 'color_type', 'color') == 'unchanged'
+        for t in image_loads if getattr(t, 'color_type', 'color') ==
+        'unchanged'
     }
     mask_loaders = [t for t in transforms if type(t).__name__ ==
                     'LoadSAMMask']
     # Only the images the pipeline loads (a config that synthesises its
     # inputs from the gt keeps an unread 'img' path per sample).
-    loaded = {
-        getattr(t, 'key', None)
-        for t in transforms if type(t).__name__ == 'LoadImageFromFile'
-    }
+    loaded = {getattr(t, 'key', None) for t in image_loads}
     path_keys = [k for k in _PATH_KEYS
                  if not loaded or k[:-len('_path')] in loaded]
     problems: Dict[str, List[str]] = defaultdict(list)
@@ -310,53 +303,14 @@ def check_dataset(dataset, name: str = 'dataset') -> List[str]:
     scales = {}
     for index in range(count):
         info = dataset.get_data_info(index)
-        for key in path_keys:
-            path = info.get(key)
-            if not isinstance(path, str) or path in headers:
-                continue
-            header, reason = image_header(path)
-            headers[path] = header
-            if header is None:
-                problems[reason].append(path)
-                continue
-            image_key = key[:-len('_path')]
-            for flag, what in ((header['alpha'], 'with an alpha channel'),
-                               (header['bits'] > 8, '16-bit')):
-                if not flag:
-                    continue
-                if image_key in unchanged:
-                    problems[f'{what} images loaded with '
-                             "color_type='unchanged'"].append(path)
-                else:
-                    notes[what].append(path)
+        _check_images(info, path_keys, unchanged, headers, problems, notes)
         lq, gt = (headers.get(info.get(k)) for k in _PATH_KEYS)
         if lq and gt and info['img_path'] != info['gt_path']:
             (lh, lw), (gh, gw) = lq['size'], gt['size']
-            scale = (gh / lh, gw / lw)
-            scales[(info['img_path'], info['gt_path'])] = scale
+            scales[(info['img_path'], info['gt_path'])] = (gh / lh, gw / lw)
         for loader in mask_loaders:
-            image_path = info.get(f'{loader.image_key}_path')
-            if not isinstance(image_path, str) or headers.get(
-                    image_path) is None:
-                continue
-            mask = loader.mask_path(image_path, info.get('key'))
-            if not osp.isfile(mask):
-                if loader.on_missing == 'error':
-                    problems['SAM masks missing'].append(mask)
-                continue
-            reason = mask_problem(mask, image_path)
-            if reason is not None:
-                problems['SAM masks that do not fit their image '
-                         f'(e.g. {reason})'].append(mask)
-    common = Counter(scales.values()).most_common(1)
-    if common:
-        usual = common[0][0]
-        for (lq_path, gt_path), scale in scales.items():
-            if scale != usual or scale[0] != int(scale[0]):
-                problems['LQ/GT pairs of different sizes (LQ:GT '
-                         f'{scale[0]:g}x{scale[1]:g}, the dataset\'s is '
-                         f'{usual[0]:g}x{usual[1]:g})'].append(
-                             f'{lq_path} vs {gt_path}')
+            _check_mask(loader, info, headers, problems)
+    _check_scales(scales, problems)
     if problems:
         raise DataCheckError(
             f'{name}: {sum(map(len, problems.values()))} problems in its '
@@ -369,6 +323,77 @@ def check_dataset(dataset, name: str = 'dataset') -> List[str]:
         'dropped, 16-bit values are divided by 256)'
         for what, paths in notes.items()
     ]
+
+
+def _no_samples_error(dataset, name: str) -> DataCheckError:
+    """The error for an empty dataset, naming the folders it read."""
+    root = getattr(dataset, 'data_root', '') or ''
+    prefixes = getattr(dataset, 'data_prefix', {}) or {}
+    folders = sorted({osp.join(root, p) for p in prefixes.values() if p})
+    return DataCheckError(
+        f'{name}: the dataset has no samples (it read '
+        f'{", ".join(folders) or root or "nothing"}). Put the images '
+        'there (LQ and GT pairs share a file name), or point data_root '
+        '/ data_prefix at the folder that holds them.')
+
+
+def _check_images(info: dict, path_keys: List[str], unchanged: set,
+                  headers: Dict[str, Optional[dict]],
+                  problems: Dict[str, List[str]],
+                  notes: Dict[str, List[str]]) -> None:
+    """Read the headers of one sample's images (each file once, kept in
+    ``headers``) and add what is wrong to ``problems`` or ``notes``."""
+    for key in path_keys:
+        path = info.get(key)
+        if not isinstance(path, str) or path in headers:
+            continue
+        header, reason = image_header(path)
+        headers[path] = header
+        if header is None:
+            problems[reason].append(path)
+            continue
+        image_key = key[:-len('_path')]
+        for flag, what in ((header['alpha'], 'with an alpha channel'),
+                           (header['bits'] > 8, '16-bit')):
+            if not flag:
+                continue
+            if image_key in unchanged:
+                problems[f'{what} images loaded with '
+                         "color_type='unchanged'"].append(path)
+            else:
+                notes[what].append(path)
+
+
+def _check_mask(loader, info: dict, headers: Dict[str, Optional[dict]],
+                problems: Dict[str, List[str]]) -> None:
+    """Add a missing or unfitting mask of one sample to ``problems``."""
+    image_path = info.get(f'{loader.image_key}_path')
+    if not isinstance(image_path, str) or headers.get(image_path) is None:
+        return
+    mask = loader.mask_path(image_path, info.get('key'))
+    if not osp.isfile(mask):
+        if loader.on_missing == 'error':
+            problems['SAM masks missing'].append(mask)
+        return
+    reason = mask_problem(mask, image_path)
+    if reason is not None:
+        problems['SAM masks that do not fit their image '
+                 f'(e.g. {reason})'].append(mask)
+
+
+def _check_scales(scales: Dict[Tuple[str, str], Tuple[float, float]],
+                  problems: Dict[str, List[str]]) -> None:
+    """Add LQ/GT pairs whose scale is not the dataset's common one."""
+    common = Counter(scales.values()).most_common(1)
+    if not common:
+        return
+    usual = common[0][0]
+    for (lq_path, gt_path), scale in scales.items():
+        if scale != usual or scale[0] != int(scale[0]):
+            problems['LQ/GT pairs of different sizes (LQ:GT '
+                     f'{scale[0]:g}x{scale[1]:g}, the dataset\'s is '
+                     f'{usual[0]:g}x{usual[1]:g})'].append(
+                         f'{lq_path} vs {gt_path}')
 
 
 _FIXES = (
