@@ -58,6 +58,9 @@ def test_metadata_declares_ranges_and_mim_files(wheel):
     assert 'mmsamdistill/.mim/configs/_base_/sam_distill.py' in names
     assert 'mmsamdistill/.mim/tools/train.py' in names
     assert 'mmsamdistill/.mim/tools/slurm_train.sh' in names
+    # the bundled networks, found there by bundled_weights once installed
+    assert 'mmsamdistill/.mim/weights/deeplabv3_mnv2_pascal_quant.tflite' \
+        in names
     assert not any('__pycache__' in n for n in names)
 
 

@@ -2,9 +2,13 @@
 import os.path as osp
 from typing import List
 
-#: The repository root of the source checkout this package was imported from.
-REPO_ROOT = osp.dirname(
-    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+_PACKAGE_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+#: Where the bundled files are looked for, in order: the copy an installed
+#: package ships in ``mmsamdistill/.mim/weights`` (a link in an editable
+#: install) and the ``weights/`` folder of a source checkout.
+WEIGHT_FOLDERS = (osp.join(_PACKAGE_ROOT, '.mim', 'weights'),
+                  osp.join(osp.dirname(_PACKAGE_ROOT), 'weights'))
 
 #: The bundled files and their SHA-256 (weights/README.md lists them too).
 BUNDLED_SHA256 = {
@@ -22,7 +26,7 @@ BUNDLED_SHA256 = {
 
 
 def bundled_weights(name: str) -> str:
-    """Path of a file shipped in the repository's ``weights/`` folder.
+    """Path of a file shipped in ``weights/`` (installed or checked out).
 
     Args:
         name (str): A key of :data:`BUNDLED_SHA256`, e.g.
@@ -33,20 +37,22 @@ def bundled_weights(name: str) -> str:
 
     Raises:
         ValueError: ``name`` is not a bundled file.
-        FileNotFoundError: The folder is not there (e.g. a non-editable
-            install copies the package without it).
+        FileNotFoundError: No copy of the file is in
+            :data:`WEIGHT_FOLDERS`.
     """
     if name not in BUNDLED_SHA256:
         raise ValueError(f'{name!r} is not a bundled file; choose one of '
                          f'{sorted(BUNDLED_SHA256)}')
-    path = osp.join(REPO_ROOT, 'weights', name)
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{path} does not exist: the bundled weights live in the weights/ '
-            'folder of a source checkout of mmsamdistill (install it with '
-            '`pip install -e .`), or pass the path of your own copy of '
-            f'{name} instead')
-    return path
+    for folder in WEIGHT_FOLDERS:
+        path = osp.join(folder, name)
+        if osp.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f'{name} is in none of {list(WEIGHT_FOLDERS)}: the bundled weights '
+        'ship in the weights/ folder of mmsamdistill (a source checkout, or '
+        'a package built from one, which copies it to .mim/weights); '
+        'reinstall from a checkout, or pass the path of your own copy of '
+        f'{name} instead')
 
 
 def resolve_checkpoint(checkpoint: str) -> str:

@@ -119,6 +119,20 @@ def test_bundled_files_and_labels():
 
 def test_missing_bundle_says_to_pass_a_path(monkeypatch, tmp_path):
     from mmsamdistill.models.pretrained import bundled_files as module
-    monkeypatch.setattr(module, 'REPO_ROOT', str(tmp_path))
+    monkeypatch.setattr(module, 'WEIGHT_FOLDERS', (str(tmp_path), ))
     with pytest.raises(FileNotFoundError, match='pass the path'):
         module.bundled_weights(MOBILENET)
+
+
+def test_an_installed_package_finds_its_own_copy(monkeypatch, tmp_path):
+    import shutil
+
+    from mmsamdistill.models.pretrained import bundled_files as module
+    installed = tmp_path / 'site-packages' / 'mmsamdistill' / '.mim'
+    (installed / 'weights').mkdir(parents=True)
+    shutil.copy(module.bundled_weights('imagenet_labels.txt'),
+                installed / 'weights')
+    monkeypatch.setattr(module, 'WEIGHT_FOLDERS',
+                        (str(installed / 'weights'), str(tmp_path / 'none')))
+    assert module.bundled_weights('imagenet_labels.txt') == str(
+        installed / 'weights' / 'imagenet_labels.txt')
