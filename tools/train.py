@@ -29,7 +29,7 @@ from mmsamdistill.engine import (CheckpointMismatchError, DataCheckHook,
                                  is_load_failure, refusal_message)
 from mmsamdistill.utils import (WorkDirBusyError, add_runner_arguments,
                                 build_runner, exit_code,
-                                filter_third_party_warnings,
+                                filter_third_party_warnings, interrupt_behind,
                                 load_runner_config, setup_distributed_backend,
                                 stop_on_sigterm, work_dir_lock)
 
@@ -114,14 +114,17 @@ def main() -> None:
                     if not any(isinstance(h, hook) for h in runner.hooks):
                         runner.register_hook(hook())
                 runner.train()
-        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM
-            print(stopped_message(cfg, runner, stop), file=sys.stderr)
-            raise SystemExit(exit_code(stop))
         except (WorkDirBusyError, CheckpointMismatchError,
                 DataCheckError) as err:
             raise SystemExit(f'error: {err}')
-        except Exception as err:
-            if not is_load_failure(err):
+        except BaseException as err:
+            # Ctrl-C or SIGTERM, also when a library turned it into its own
+            # error while handling it
+            stop = interrupt_behind(err)
+            if stop is not None:
+                print(stopped_message(cfg, runner, stop), file=sys.stderr)
+                raise SystemExit(exit_code(stop))
+            if not isinstance(err, Exception) or not is_load_failure(err):
                 raise
             loaded = cfg.get('load_from') or find_latest_checkpoint(
                 cfg.work_dir)

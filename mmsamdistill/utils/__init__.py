@@ -4,7 +4,8 @@ from .file_io import (STALE_AGE, claim_owner, disk_full_error,
                       owner_is_dead, process_alive, release_claim_file,
                       remove_dead_temp_files, temp_file_is_dead,
                       try_claim_file, write_atomic)
-from .interrupts import Interrupted, exit_code, stop_on_sigterm
+from .interrupts import (Interrupted, exit_code, interrupt_behind,
+                         stop_on_sigterm)
 from .runner_setup import (THIRD_PARTY_WARNINGS, add_runner_arguments,
                            build_runner, filter_third_party_warnings,
                            load_runner_config, resolve_config_path,
@@ -15,7 +16,7 @@ __all__ = [
     'STALE_AGE', 'THIRD_PARTY_WARNINGS', 'Interrupted', 'WorkDirBusyError',
     'add_runner_arguments', 'build_runner', 'claim_owner', 'disk_full_error',
     'dump_json_atomic', 'exit_code', 'filter_third_party_warnings',
-    'host_name', 'load_json_if_exists', 'load_runner_config',
+    'host_name', 'interrupt_behind', 'load_json_if_exists', 'load_runner_config',
     'owner_is_dead', 'process_alive', 'release_claim_file',
     'remove_dead_temp_files', 'resolve_config_path',
     'setup_distributed_backend', 'stop_on_sigterm', 'temp_file_is_dead',
