@@ -1,7 +1,7 @@
 """The package's inference helper: the student of a trained config.
 
 The demo's plumbing (curves, runners, statistics) is tested with the tools,
-in tests/test_tools/test_demo_lib.py.
+in tests/test_tools/test_mmsamdistill_demo.py.
 """
 import numpy as np
 import pytest
